@@ -1,0 +1,59 @@
+# Examhall: `make run` serves the demo, `make test` runs the checks.  Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST := $(BIN)/python -m pytest
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test test-sqlite test-postgres lint translations lock clean
+
+install: $(VENV)/.installed node_modules/.installed server/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+server/translations/zh_Hans_CN/LC_MESSAGES/messages.mo: server/translations/zh_Hans_CN/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d server/translations
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
+	EXAMHALL_HOST=$(HOST) EXAMHALL_PORT=$(PORT) $(BIN)/python wsgi.py
+
+lint: install
+	$(BIN)/ruff check .
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: install
+	EXAMHALL_TEST_DATABASE=sqlite $(PYTEST)
+
+# Skipped with a message when PostgreSQL is not reachable, except under CI=true, where it fails.
+test-postgres: install
+	EXAMHALL_TEST_DATABASE=postgresql $(PYTEST)
+
+# After changing user-facing strings: extract them and merge into the catalog, then translate.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o server/translations/messages.pot .
+	$(BIN)/pybabel update -i server/translations/messages.pot -d server/translations \
+		--no-fuzzy-matching --ignore-obsolete
+
+# After changing requirements.in: resolve and pin everything again.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -r requirements.in
+	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""Socket.IO for live exams.  Handlers are thin: check who is asking, call a service, answer.
+
+The protocol is documented in docs/protocol.md.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from live.namespace import LiveNamespace
+    from server.extensions import socketio
+
+    # SocketIO is one object per process; several apps (tests) must not register it twice.
+    if not any(isinstance(h, LiveNamespace) for h in socketio.namespace_handlers):
+        socketio.on_namespace(LiveNamespace("/live"))

@@ -1,0 +1,43 @@
+"""Who is at the other end of a Socket.IO connection.
+
+Decided once, at connect (login cookie or bearer token), and kept in python-socketio's
+per-connection session, so every later event knows its sender without trusting the client.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from flask import request
+from flask_login import current_user
+
+from server.auth import operations
+from server.extensions import socketio
+from server.models import User
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    employee_no: str
+    role: str
+    branch_id: int
+
+
+def authenticate_connection(auth) -> User | None:
+    """The user a new connection speaks for: the login cookie's, else ``auth["token"]``'s."""
+    if current_user.is_authenticated and not current_user.must_change_password:
+        return current_user._get_current_object()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    api_token = operations.token_for(token) if isinstance(token, str) else None
+    return api_token.user if api_token else None
+
+
+def remember(user: User, namespace: str) -> Principal:
+    principal = Principal(user.id, user.employee_no, user.role, user.branch_id)
+    socketio.server.save_session(request.sid, {"principal": asdict(principal)}, namespace=namespace)
+    return principal
+
+
+def principal(namespace: str) -> Principal | None:
+    data = socketio.server.get_session(request.sid, namespace=namespace).get("principal")
+    return Principal(**data) if data else None

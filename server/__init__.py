@@ -1,0 +1,82 @@
+"""Examhall's Flask application: create_app() builds it, and nothing runs at import time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from server import config as config_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app.  ``config`` overrides what the environment says (tests use this)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    if config and config.get("INSTANCE_PATH"):
+        app.instance_path = config["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from server import access, cli, errors, i18n
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    access.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from server.database import configure_engine
+    from server.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    from server.auth import loaders
+
+    loaders.init_app(login_manager)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    origin = app.config["EXAMHALL_BASE_URL"]
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # None means same-origin only (Origin must match Host); behind a proxy that rewrites Host,
+        # EXAMHALL_BASE_URL names the one origin allowed.
+        cors_allowed_origins=[origin] if origin else None,
+        manage_session=False,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from server.auth.api import bp as auth_api_bp
+    from server.auth.controllers import bp as auth_bp
+    from server.branches.controllers import bp as branches_bp
+    from server.home import bp as home_bp
+    from server.users.controllers import bp as users_bp
+    from server.vendor import bp as vendor_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(auth_api_bp)
+    app.register_blueprint(branches_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(vendor_bp)
+    import live
+
+    live.init_app(app)

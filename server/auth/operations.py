@@ -1,0 +1,105 @@
+"""Writes and look-ups for signing in.  Each write function says what it changes."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from server.auth import passwords
+from server.errors import OperationError
+from server.extensions import db
+from server.models import ApiToken, User, utcnow
+
+
+def find_user(employee_no: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.employee_no == employee_no.strip()))
+
+
+def authenticate(employee_no: str, password: str) -> User | None:
+    """The active user with these credentials, or None.  Takes as long for unknown accounts.
+
+    Changes: upgrades the stored hash to the standard profile when it was made with another one.
+    """
+    user = find_user(employee_no) if employee_no else None
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def record_login(user: User) -> None:
+    """Changes: the user's last_login_at."""
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def password_problem(user: User, password: str) -> str | None:
+    """Why ``password`` is not acceptable for ``user``, or None."""
+    if len(password) < passwords.MIN_LENGTH:
+        return _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
+    if password.strip().lower() == user.employee_no.lower():
+        return _("The password must not be your employee number.")
+    if password.isdigit() or password.isalpha():
+        return _("Mix letters with digits or symbols.")
+    return None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Changes: the user's password hash; clears must_change_password; ends every other session
+    and revokes the user's API tokens (session_version is bumped)."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise OperationError(_("The current password is not correct."), field="current_password")
+    if new == current:
+        raise OperationError(_("Choose a password different from the current one."), field="new_password")
+    problem = password_problem(user, new)
+    if problem:
+        raise OperationError(problem, field="new_password")
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    end_all_sessions(user)
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Changes: bumps session_version (old login cookies stop working) and revokes API tokens.
+    Does not commit."""
+    user.session_version += 1
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
+    """Changes: adds an ApiToken row.  Returns the raw token, which is never stored."""
+    raw = "exh_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), expires_at=utcnow() + ttl)
+    db.session.add(token)
+    db.session.commit()
+    return raw, token
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Changes: marks the token revoked."""
+    token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def token_for(raw: str, now: datetime | None = None) -> ApiToken | None:
+    """The usable token ``raw`` stands for (not revoked, not expired, its user active), or None."""
+    if not raw:
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or not token.usable(now or utcnow()) or not token.user.active:
+        return None
+    return token

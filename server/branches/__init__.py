@@ -1,0 +1,1 @@
+"""The bank's organisation tree: head office → branch → sub-branch → outlet."""

@@ -1,0 +1,66 @@
+"""Configuration read from the environment, with defaults that are safe on one machine.
+
+Nothing secret lives in this file: SECRET_KEY is generated once into the instance folder.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+# SQLite's synchronous level.  FULL makes every commit reach the disk before it returns, so an
+# acknowledged answer survives a power cut as well as a crash of the process.  Live answers are
+# committed in groups (one fsync per group), which keeps FULL affordable.
+SQLITE_SYNCHRONOUS = "FULL"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, else from instance/secret_key (made on first use)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the app's configuration from environment variables."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'examhall.sqlite3'}"
+    secure_cookies = _flag("SESSION_COOKIE_SECURE", False)
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # The public address (for links and QR codes).  Unset: taken from each request's Host.
+        "EXAMHALL_BASE_URL": (os.environ.get("EXAMHALL_BASE_URL") or "").rstrip("/") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "12"))),
+        "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "24"))),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("EXAMHALL_TIMEZONE", "Asia/Shanghai"),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

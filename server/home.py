@@ -1,0 +1,33 @@
+"""The start page after login, and a health check for load balancers."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+
+from server.access import public, signed_in
+from server.extensions import db
+from server.models import Role
+from server.users.util import users_query
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@signed_in
+def index():
+    counts = {}
+    if current_user.role != Role.TRAINEE:
+        for role in Role:
+            query = users_query(current_user, role=role.value, active=True)
+            counts[role.value] = db.session.scalar(
+                sa.select(sa.func.count()).select_from(query.subquery())
+            )
+    return render_template("home.html", counts=counts)
+
+
+@bp.route("/healthz")
+@public
+def health():
+    db.session.execute(sa.text("select 1"))
+    return jsonify(status="ok")

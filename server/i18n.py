@@ -1,0 +1,34 @@
+"""Language choice: Simplified Chinese unless the user picked English (kept in a cookie, so the
+choice survives logging in and out)."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from server.extensions import babel
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh_CN"
+LANGUAGE_COOKIE = "examhall_lang"
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def html_lang() -> str:
+    """The page's lang attribute: zh-CN or en."""
+    return "en" if get_locale().language == "en" else "zh-CN"
+
+
+def current_language() -> str:
+    """The key of LANGUAGES in use."""
+    return "en" if get_locale().language == "en" else "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["html_lang"] = html_lang

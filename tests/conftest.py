@@ -1,0 +1,172 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL with EXAMHALL_TEST_DATABASE=postgresql),
+migrated once per run; each test gets its own app and instance folder, and the tables are emptied
+after it.  Builders (make_branch, make_user) create real rows through the project's operations.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from server import create_app
+from server.auth import passwords
+from server.extensions import db
+from server.models import Branch, BranchKind, Role, User
+
+PASSWORD = "correct-horse-7"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_DATABASE = os.environ.get("EXAMHALL_TEST_DATABASE", "sqlite")
+POSTGRES_SERVER = os.environ.get("EXAMHALL_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _require_service(name: str, error: Exception) -> None:
+    """Outside CI a missing service skips this run; in CI it fails it."""
+    message = f"{name} is not reachable ({error})"
+    if IN_CI:
+        pytest.exit(f"{message}; CI=true requires it", returncode=3)
+    pytest.exit(f"{message}; skipping the {name} run (set CI=true to make this an error)", returncode=0)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'examhall-test.sqlite3'}"
+        return
+    if TEST_DATABASE != "postgresql":
+        pytest.exit(f"unknown EXAMHALL_TEST_DATABASE={TEST_DATABASE!r}", returncode=4)
+    server = sa.make_url(POSTGRES_SERVER)
+    name = f"examhall_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        _require_service("PostgreSQL", exc.orig or exc)
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory):
+    """The schema, built by the Alembic migrations (not create_all), once per run."""
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _test_config(database_url: str, instance) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+    }
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token the way a browser form would."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        match = CSRF_META.search(page)
+        assert match, "no csrf-token meta tag on the page"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data["csrf_token"] = self.csrf_token()
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    app = create_app(_test_config(migrated, tmp_path / "instance"))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_branch(app):
+    def make(code: str, parent: Branch | None = None, kind: BranchKind | None = None,
+             name: str | None = None) -> Branch:
+        from server.branches.operations import create_branch
+
+        if kind is None:
+            kind = BranchKind.HEAD_OFFICE if parent is None else list(BranchKind)[parent.kind_enum.rank + 1]
+        return create_branch(code, name or f"{code} 机构", kind.value, parent)
+
+    return make
+
+
+@pytest.fixture
+def org(make_branch):
+    """Head office HQ with branches BJ (sub-branch BJ-HD) and SH."""
+    hq = make_branch("HQ", name="总行")
+    bj = make_branch("BJ", hq, name="北京分行")
+    sh = make_branch("SH", hq, name="上海分行")
+    haidian = make_branch("BJ-HD", bj, name="海淀支行")
+    return {"HQ": hq, "BJ": bj, "SH": sh, "BJ-HD": haidian}
+
+
+@pytest.fixture
+def make_user(app):
+    def make(employee_no: str, branch: Branch, role: Role = Role.TRAINEE, password: str = PASSWORD,
+             name: str | None = None, must_change_password: bool = False, active: bool = True) -> User:
+        user = User(employee_no=employee_no, name=name or f"用户{employee_no}", branch=branch,
+                    role=role.value, password_hash=passwords.hash_password(password),
+                    must_change_password=must_change_password, active=active)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class Auth:
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, employee_no: str, password: str = PASSWORD, **kwargs):
+        return self.client.submit("/login", {"employee_no": employee_no, "password": password}, **kwargs)
+
+    def logout(self):
+        return self.client.submit("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def people(org, make_user):
+    """An admin at HQ, an invigilator at BJ and one at SH, trainees at BJ-HD and SH."""
+    return {
+        "admin": make_user("A001", org["HQ"], Role.ADMIN),
+        "inv_bj": make_user("J100", org["BJ"], Role.INVIGILATOR),
+        "inv_sh": make_user("J200", org["SH"], Role.INVIGILATOR),
+        "t_bj": make_user("T100", org["BJ-HD"]),
+        "t_sh": make_user("T200", org["SH"]),
+    }

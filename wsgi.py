@@ -1,0 +1,22 @@
+"""The entry point: `python wsgi.py` serves Examhall with gevent; `flask --app wsgi ...` runs tasks.
+
+This is the one place gevent patches the standard library, before anything else is imported.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import logging  # noqa: E402
+import os  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = os.environ.get("EXAMHALL_HOST", "127.0.0.1")
+    port = int(os.environ.get("EXAMHALL_PORT", "5000"))
+    print(f"Examhall is serving on http://{host}:{port}", flush=True)
+    socketio.run(app, host=host, port=port)
