@@ -2,7 +2,7 @@
 choice survives logging in and out)."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from server.extensions import babel
@@ -13,6 +13,8 @@ LANGUAGE_COOKIE = "examhall_lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and background work speak the default language
+        return DEFAULT_LANGUAGE
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 

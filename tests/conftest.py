@@ -65,6 +65,12 @@ def migrated(database_url, tmp_path_factory):
     return database_url
 
 
+def fresh(obj):
+    """``obj`` reloaded from the database (requests run in their own sessions)."""
+    db.session.refresh(obj)
+    return obj
+
+
 def _test_config(database_url: str, instance) -> dict:
     return {
         "TESTING": True,
@@ -75,7 +81,15 @@ def _test_config(database_url: str, instance) -> dict:
 
 
 class Client(FlaskClient):
-    """A test client that fills in the CSRF token the way a browser form would."""
+    """A test client that fills in the CSRF token the way a browser form would.
+
+    Each request runs in its own app context, as in production: ``g`` and the database session
+    are not shared with the test's own context (which holds the builders' objects).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         page = self.get("/login", follow_redirects=True).get_data(as_text=True)

@@ -1,0 +1,168 @@
+"""Signing in and out: sessions, passwords, CSRF, cookies and login rate limits."""
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from server.auth import passwords
+from server.models import User
+from tests.conftest import CSRF_META, PASSWORD, fresh
+
+
+def _session_cookie(response) -> SimpleCookie:
+    cookie = SimpleCookie()
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith("session="):
+            cookie.load(header)
+    return cookie
+
+
+def test_login_lands_on_the_start_page(client, auth, people):
+    response = auth.login("T100")
+    assert response.status_code == 302 and response.location == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "用户T100" in page and "学员" in page
+
+
+def test_wrong_password_and_unknown_account_get_the_same_generic_message(client, auth, people):
+    wrong = auth.login("T100", "not-the-password").get_data(as_text=True)
+    unknown = auth.login("NOBODY", "not-the-password").get_data(as_text=True)
+    for page in (wrong, unknown):
+        assert "工号或密码错误" in page
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+def test_deactivated_accounts_cannot_sign_in(client, auth, org, make_user):
+    make_user("T900", org["SH"], active=False)
+    assert "工号或密码错误" in auth.login("T900").get_data(as_text=True)
+
+
+def test_the_session_is_replaced_at_login(client, auth, people):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before login"
+        session["sid"] = "fixed-by-attacker"
+    auth.login("T100")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["sid"] != "fixed-by-attacker" and len(session["sid"]) >= 24
+        first_sid = session["sid"]
+    auth.logout()
+    auth.login("T100")
+    with client.session_transaction() as session:
+        assert session["sid"] != first_sid
+
+
+def test_session_cookie_is_httponly_and_samesite(client, auth, people):
+    cookie = _session_cookie(auth.login("T100"))["session"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["secure"]
+
+
+def test_session_cookie_is_secure_when_configured(app, client, auth, people):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/login"}}
+    page = client.get("/login", **https).get_data(as_text=True)
+    token = CSRF_META.search(page).group(1)
+    response = client.post("/login", data={"employee_no": "T100", "password": PASSWORD,
+                                           "csrf_token": token}, **https)
+    assert response.status_code == 302
+    assert _session_cookie(response)["session"]["secure"] is True
+
+
+def test_forms_without_a_csrf_token_are_refused(client, people):
+    response = client.post("/login", data={"employee_no": "T100", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_the_session(client, auth, people):
+    auth.login("T100")
+    assert client.get("/").status_code == 200
+    auth.logout()
+    assert client.get("/").status_code == 302
+
+
+def test_next_parameter_never_leaves_the_site(client, people):
+    token = client.csrf_token()
+    data = {"employee_no": "T100", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login?next=//evil.example/x", data=data).location == "/"
+    client.submit("/logout")
+    data["csrf_token"] = client.csrf_token()
+    assert client.post("/login?next=/account/password", data=data).location == "/account/password"
+
+
+def test_one_time_password_must_be_changed_first(client, auth, org, make_user):
+    user = make_user("T300", org["SH"], password="Temp0rary1", must_change_password=True)
+    auth.login("T300", "Temp0rary1")
+    assert client.get("/").location == "/account/password"
+    assert client.get("/users/").location == "/account/password"
+    response = client.submit("/account/password", {
+        "current_password": "Temp0rary1", "new_password": "T300", "confirm": "T300"})
+    assert "至少 8 位" in response.get_data(as_text=True)
+    response = client.submit("/account/password", {
+        "current_password": "Temp0rary1", "new_password": "my-own-pass-9", "confirm": "my-own-pass-9"})
+    assert response.location == "/"
+    assert client.get("/").status_code == 200
+    user = fresh(user)
+    assert not user.must_change_password
+    assert passwords.verify_password(user.password_hash, "my-own-pass-9")
+
+
+def test_changing_the_password_ends_other_sessions(app, client, auth, people):
+    other = app.test_client()
+    other_auth = type(auth)(other)
+    other_auth.login("T100")
+    auth.login("T100")
+    client.submit("/account/password", {
+        "current_password": PASSWORD, "new_password": "brand-new-pass-1", "confirm": "brand-new-pass-1"})
+    assert client.get("/").status_code == 200  # this session was renewed
+    assert other.get("/").status_code == 302  # the other one was ended
+
+
+def test_failed_logins_are_limited_per_account_with_a_generic_message(app, client, auth, people):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per minute"
+    for _ in range(3):
+        assert auth.login("T100", "wrong").status_code == 200
+    blocked = auth.login("T100")  # even the right password waits now
+    assert blocked.status_code == 429
+    assert "尝试次数过多" in blocked.get_data(as_text=True)
+    # Another account from the same address is not affected by this account's limit.
+    assert auth.login("T200").status_code == 302
+
+
+def test_unknown_accounts_are_limited_the_same_way(app, auth, people):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    statuses = [auth.login("GHOST", "x").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_failed_logins_are_limited_per_address(app, auth, people):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per minute"
+    for number in range(4):
+        auth.login(f"X{number}", "wrong")
+    assert auth.login("T100").status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_limit(app, auth, people):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    for _ in range(4):
+        assert auth.login("T100").status_code == 302
+        auth.logout()
+
+
+def test_passwords_are_stored_as_argon2id(people):
+    user: User = people["t_bj"]
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_language_can_be_switched_to_english_and_back(client):
+    assert "登录" in client.get("/login").get_data(as_text=True)
+    token = client.csrf_token()
+    response = client.post("/language/en", data={"csrf_token": token, "next": "/login"})
+    assert response.location == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Sign in" in page
+    client.post("/language/zh_CN", data={"csrf_token": client.csrf_token()})
+    assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
