@@ -19,11 +19,11 @@ class LiveNamespace(Namespace):
         user = principals.authenticate_connection(auth)
         if user is None:
             raise ConnectionRefusedError("unauthorized")
-        principals.remember(user, self.namespace)
+        principals.remember(user)
         join_room(USER_ROOM.format(user.id))
 
     def on_whoami(self, _data=None):
-        sender = principals.principal(self.namespace)
+        sender = principals.principal()
         if sender is None:
             return {"ok": False, "error": {"code": "unauthorized", "message": "not connected"}}
         return {

@@ -1,17 +1,17 @@
 """Who is at the other end of a Socket.IO connection.
 
-Decided once, at connect (login cookie or bearer token), and kept in python-socketio's
-per-connection session, so every later event knows its sender without trusting the client.
+Decided once, at connect (login cookie or bearer token), and kept in the connection's own copy
+of the Flask session (Flask-SocketIO manages one per connection), so every later event knows
+its sender without trusting the client and without a database query.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from flask import request
+from flask import session
 from flask_login import current_user
 
 from server.auth import operations
-from server.extensions import socketio
 from server.models import User
 
 
@@ -32,12 +32,15 @@ def authenticate_connection(auth) -> User | None:
     return api_token.user if api_token else None
 
 
-def remember(user: User, namespace: str) -> Principal:
+SESSION_KEY = "live_principal"
+
+
+def remember(user: User) -> Principal:
     principal = Principal(user.id, user.employee_no, user.role, user.branch_id)
-    socketio.server.save_session(request.sid, {"principal": asdict(principal)}, namespace=namespace)
+    session[SESSION_KEY] = asdict(principal)
     return principal
 
 
-def principal(namespace: str) -> Principal | None:
-    data = socketio.server.get_session(request.sid, namespace=namespace).get("principal")
+def principal() -> Principal | None:
+    data = session.get(SESSION_KEY)
     return Principal(**data) if data else None

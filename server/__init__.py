@@ -1,6 +1,7 @@
 """Examhall's Flask application: create_app() builds it, and nothing runs at import time."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -14,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app.  ``config`` overrides what the environment says (tests use this)."""
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=os.environ.get("EXAMHALL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
@@ -59,7 +60,6 @@ def _init_extensions(app: Flask) -> None:
         # None means same-origin only (Origin must match Host); behind a proxy that rewrites Host,
         # EXAMHALL_BASE_URL names the one origin allowed.
         cors_allowed_origins=[origin] if origin else None,
-        manage_session=False,
     )
 
 

@@ -1,0 +1,72 @@
+"""A real Examhall server process on a free port, for tests where the network matters."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    def __init__(self, database_url: str, instance: Path, extra_env: dict | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "EXAMHALL_INSTANCE_PATH": str(instance),
+               "SECRET_KEY": "live-test-secret", "EXAMHALL_PORT": str(self.port), **(extra_env or {})}
+        self.log = instance / "server.log"
+        instance.mkdir(parents=True, exist_ok=True)
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        self._wait_until_up()
+
+    def _wait_until_up(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def login(self, employee_no: str, password: str) -> requests.Session:
+        session = requests.Session()
+        page = session.get(self.url + "/login").text
+        token = CSRF_INPUT.search(page).group(1)
+        response = session.post(self.url + "/login", allow_redirects=False,
+                                data={"employee_no": employee_no, "password": password, "csrf_token": token})
+        assert response.status_code == 302, response.text
+        return session
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated, tmp_path_factory):
+    server = ServerProcess(migrated, tmp_path_factory.mktemp("live-instance"))
+    yield server
+    server.stop()
