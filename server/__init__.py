@@ -29,6 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    proxies = app.config["EXAMHALL_PROXIES"]
+    if proxies:
+        # Behind a reverse proxy: take the client address (rate limits) and scheme from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from server import access, cli, errors, i18n
 
@@ -56,11 +62,23 @@ def _init_extensions(app: Flask) -> None:
     origin = app.config["EXAMHALL_BASE_URL"]
     socketio.init_app(
         app,
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # Passed explicitly (None = in-process) so that no earlier app's queue is inherited.
+        client_manager=_client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
         # None means same-origin only (Origin must match Host); behind a proxy that rewrites Host,
         # EXAMHALL_BASE_URL names the one origin allowed.
         cors_allowed_origins=[origin] if origin else None,
     )
+
+
+def _client_manager(url: str | None):
+    """The Socket.IO message queue that lets several server processes emit to each other's clients."""
+    if not url:
+        return None
+    import socketio
+
+    if url.startswith(("redis://", "rediss://")):
+        return socketio.RedisManager(url, channel="examhall")
+    return socketio.KombuManager(url, channel="examhall")
 
 
 def _register_blueprints(app: Flask) -> None:

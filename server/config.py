@@ -48,6 +48,8 @@ def from_environment(instance_path: str) -> dict:
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         # The public address (for links and QR codes).  Unset: taken from each request's Host.
         "EXAMHALL_BASE_URL": (os.environ.get("EXAMHALL_BASE_URL") or "").rstrip("/") or None,
+        # How many reverse proxies in front are trusted for X-Forwarded-For/-Proto/-Host.
+        "EXAMHALL_PROXIES": int(os.environ.get("EXAMHALL_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
         "SESSION_COOKIE_SECURE": secure_cookies,

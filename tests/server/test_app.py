@@ -60,3 +60,49 @@ def test_health_check_touches_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
+
+
+def test_an_unexpected_error_shows_a_generic_page_or_json_never_a_traceback(migrated, tmp_path):
+    from flask import Blueprint
+
+    from server.access import public
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
+                      "SECRET_KEY": "k"})
+    broken = Blueprint("broken", __name__)
+
+    @broken.route("/broken")
+    @broken.route("/api/v1/broken")
+    @public
+    def fail():
+        raise ValueError("secret internals")
+
+    app.register_blueprint(broken)
+    client = app.test_client()
+    page = client.get("/broken")
+    assert page.status_code == 500
+    assert "服务器出错" in page.get_data(as_text=True) and b"secret internals" not in page.data
+    api = client.get("/api/v1/broken")
+    assert api.status_code == 500
+    assert api.json == {"error": {"code": "server_error", "message": api.json["error"]["message"],
+                                  "field": None}}
+
+
+def test_emits_go_through_redis_when_a_message_queue_is_configured(migrated, tmp_path):
+    import redis
+    from socketio import RedisManager
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError as exc:
+        from tests.conftest import _require_service
+
+        _require_service("Redis", exc)
+    create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
+                "SECRET_KEY": "k", "SOCKETIO_MESSAGE_QUEUE": url})
+    try:
+        assert isinstance(socketio.server.manager, RedisManager)
+    finally:
+        create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+    assert not isinstance(socketio.server.manager, RedisManager)

@@ -166,3 +166,20 @@ def test_language_can_be_switched_to_english_and_back(client):
     assert '<html lang="en">' in page and "Sign in" in page
     client.post("/language/zh_CN", data={"csrf_token": client.csrf_token()})
     assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_limits_apply_to_the_real_client_address(migrated, tmp_path, people):
+    from server import create_app
+    from tests.conftest import Auth, Client
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "SECRET_KEY": "k",
+                      "INSTANCE_PATH": str(tmp_path), "EXAMHALL_PROXIES": 1,
+                      "LOGIN_LIMIT_PER_ADDRESS": "2 per minute"})
+    app.test_client_class = Client
+
+    def attempt(address, employee_no):
+        auth = Auth(app.test_client())
+        return auth.login(employee_no, "wrong", headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("10.0.0.1", f"U{n}") for n in range(3)] == [200, 200, 429]
+    assert attempt("10.0.0.2", "U9") == 200  # another client behind the same proxy
