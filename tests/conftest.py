@@ -104,16 +104,32 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
-def app(migrated, tmp_path):
-    app = create_app(_test_config(migrated, tmp_path / "instance"))
-    app.test_client_class = Client
+def make_app(migrated, tmp_path):
+    """Build extra apps on the test database (``overrides`` on top of the test config); their
+    connections are closed when the test ends."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app({**_test_config(migrated, tmp_path / f"instance-{len(apps)}"), **overrides})
+        app.test_client_class = Client
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
     with app.app_context():
         yield app
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 
 from flask import Blueprint
 
-from server import create_app
 from server.access import rule_for
 from tests.conftest import fresh
 
@@ -20,9 +19,8 @@ def test_every_registered_route_has_an_access_rule(app):
     assert missing == [], f"routes without an access rule: {missing}"
 
 
-def test_a_route_without_a_rule_is_refused(migrated, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated,
-                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+def test_a_route_without_a_rule_is_refused(make_app):
+    app = make_app()
     extra = Blueprint("forgotten", __name__)
 
     @extra.route("/forgotten")

@@ -62,13 +62,12 @@ def test_health_check_touches_the_database(client):
     assert response.json == {"status": "ok"}
 
 
-def test_an_unexpected_error_shows_a_generic_page_or_json_never_a_traceback(migrated, tmp_path):
+def test_an_unexpected_error_shows_a_generic_page_or_json_never_a_traceback(make_app):
     from flask import Blueprint
 
     from server.access import public
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
-                      "SECRET_KEY": "k"})
+    app = make_app(TESTING=False)
     broken = Blueprint("broken", __name__)
 
     @broken.route("/broken")
@@ -88,7 +87,7 @@ def test_an_unexpected_error_shows_a_generic_page_or_json_never_a_traceback(migr
                                   "field": None}}
 
 
-def test_emits_go_through_redis_when_a_message_queue_is_configured(migrated, tmp_path):
+def test_emits_go_through_redis_when_a_message_queue_is_configured(make_app):
     import redis
     from socketio import RedisManager
 
@@ -99,10 +98,9 @@ def test_emits_go_through_redis_when_a_message_queue_is_configured(migrated, tmp
         from tests.conftest import _require_service
 
         _require_service("Redis", exc)
-    create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path),
-                "SECRET_KEY": "k", "SOCKETIO_MESSAGE_QUEUE": url})
+    make_app(SOCKETIO_MESSAGE_QUEUE=url)
     try:
         assert isinstance(socketio.server.manager, RedisManager)
     finally:
-        create_app({"SQLALCHEMY_DATABASE_URI": migrated, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+        make_app()
     assert not isinstance(socketio.server.manager, RedisManager)

@@ -168,14 +168,10 @@ def test_language_can_be_switched_to_english_and_back(client):
     assert '<html lang="zh-CN">' in client.get("/login").get_data(as_text=True)
 
 
-def test_behind_a_trusted_proxy_limits_apply_to_the_real_client_address(migrated, tmp_path, people):
-    from server import create_app
-    from tests.conftest import Auth, Client
+def test_behind_a_trusted_proxy_limits_apply_to_the_real_client_address(make_app, people):
+    from tests.conftest import Auth
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": migrated, "SECRET_KEY": "k",
-                      "INSTANCE_PATH": str(tmp_path), "EXAMHALL_PROXIES": 1,
-                      "LOGIN_LIMIT_PER_ADDRESS": "2 per minute"})
-    app.test_client_class = Client
+    app = make_app(EXAMHALL_PROXIES=1, LOGIN_LIMIT_PER_ADDRESS="2 per minute")
 
     def attempt(address, employee_no):
         auth = Auth(app.test_client())
