@@ -46,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import server.bank.models
+    import server.models  # noqa: F401
     from server.database import configure_engine
     from server.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
@@ -84,6 +86,8 @@ def _client_manager(url: str | None):
 def _register_blueprints(app: Flask) -> None:
     from server.auth.api import bp as auth_api_bp
     from server.auth.controllers import bp as auth_bp
+    from server.bank.api import bp as bank_api_bp
+    from server.bank.controllers import bp as bank_bp
     from server.branches.controllers import bp as branches_bp
     from server.home import bp as home_bp
     from server.users.controllers import bp as users_bp
@@ -93,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(auth_api_bp)
     app.register_blueprint(branches_bp)
+    app.register_blueprint(bank_bp)
+    app.register_blueprint(bank_api_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(vendor_bp)
     import live

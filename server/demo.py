@@ -1,11 +1,13 @@
 """The demo organisation `make run` serves: a head office, two branches, an admin, two
-invigilators and 30 trainees.  Seeding is idempotent: running it again changes nothing.
+invigilators, 30 trainees and a sample question bank written for this project
+(demo_data/demo-bank.txt).  Seeding is idempotent: running it again changes nothing.
 
 Demo accounts share one published password; they are for trying Examhall out, not for real use.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -15,6 +17,8 @@ from server.extensions import db
 from server.models import Branch, BranchKind, Role, User
 
 DEMO_PASSWORD = "examhall-demo"
+DEMO_BANK = "示范题库"
+DEMO_BANK_FILE = Path(__file__).parent / "demo_data" / "demo-bank.txt"
 
 BRANCHES = [
     # code, name, kind, parent code
@@ -64,4 +68,13 @@ def seed_demo() -> list[DemoLogin]:
             db.session.add(User(employee_no=employee_no, name=name, role=role.value,
                                 branch=branch_by_code(branch_code), password_hash=password_hash))
     db.session.commit()
+    _seed_bank()
     return [DemoLogin(no, name, role) for no, name, role, _code in demo_people()]
+
+
+def _seed_bank() -> None:
+    from server.bank import formats
+    from server.bank.operations import import_into
+
+    result = formats.parse(DEMO_BANK_FILE.read_bytes(), DEMO_BANK_FILE.name, "text")
+    import_into(None, DEMO_BANK, branch_by_code("HQ"), result, DEMO_BANK_FILE.name)

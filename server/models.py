@@ -150,3 +150,4 @@ class ApiToken(db.Model):
 
     def usable(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+

@@ -1,0 +1,78 @@
+"""The question bank over the JSON API (bearer token; staff only)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from server.access import roles
+from server.bank import formats, operations
+from server.bank.models import QuestionBank
+from server.bank.report import format_error_report, import_report, parse_report
+from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
+from server.errors import OperationError, json_error
+from server.extensions import csrf, db
+from server.models import Role
+
+bp = Blueprint("bank_api", __name__, url_prefix="/api/v1/bank")
+csrf.exempt(bp)
+STAFF = (Role.ADMIN, Role.INVIGILATOR)
+
+
+def _question_json(question) -> dict:
+    return {"id": question.id, "version": question.version, "type": question.type, "stem": question.stem,
+            "options": question.options, "answer": question.answer, "explanation": question.explanation,
+            "tags": question.tags, "retired": question.retired,
+            "source": {"file": question.source_file, "number": question.source_number,
+                       "line": question.source_line}}
+
+
+@bp.route("/banks")
+@roles(*STAFF)
+def banks():
+    return jsonify(banks=[{"id": b.id, "name": b.name, "branch": b.branch.code,
+                           "manage": may_manage_bank(current_user, b)} for b in visible_banks(current_user)])
+
+
+@bp.route("/banks/<int:bank_id>/questions")
+@roles(*STAFF)
+def questions(bank_id: int):
+    bank = db.session.get(QuestionBank, bank_id)
+    if bank is None or not may_use_bank(current_user, bank):
+        return json_error(404, "not_found", _("There is nothing here."))
+    query = questions_query(bank, qtype=request.args.get("type"), tag=request.args.get("tag"),
+                            search=request.args.get("q"), include_retired=request.args.get("retired") == "1")
+    return jsonify(bank={"id": bank.id, "name": bank.name},
+                   questions=[_question_json(q) for q in db.session.scalars(query)])
+
+
+@bp.route("/import", methods=["POST"])
+@roles(*STAFF)
+def import_file():
+    """multipart/form-data: file, format (auto), bank (name; created if missing), dry_run (1/0)."""
+    upload = request.files.get("file")
+    if upload is None:
+        return json_error(400, "missing_field", _("This field is required."), "file")
+    fmt = request.form.get("format", "auto")
+    if fmt not in ("auto", *formats.FORMATS):
+        return json_error(400, "invalid", _("Unknown format %(format)s.", format=fmt), "format")
+    try:
+        result = formats.parse(upload.read(), upload.filename or "", fmt)
+    except formats.FormatError as error:
+        report = format_error_report(error)
+        return jsonify(report), 422
+    if request.form.get("dry_run", "0") in ("1", "true", "yes"):
+        return jsonify(parse_report(result))
+    name = (request.form.get("bank") or "").strip()
+    if not name:
+        return json_error(400, "missing_field", _("This field is required."), "bank")
+    bank = bank_by_name(name)
+    if bank is not None and not may_manage_bank(current_user, bank):
+        return json_error(403, "forbidden", _("You are not allowed to do this."), "bank")
+    try:
+        bank = bank or operations.create_bank(current_user, name, current_user.branch)
+        outcome = operations.import_questions(bank, result, upload.filename or "")
+    except OperationError as exc:
+        db.session.rollback()
+        return json_error(400, exc.code, exc.message, "bank")
+    return jsonify(import_report(result, outcome)), 201

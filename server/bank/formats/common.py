@@ -1,0 +1,184 @@
+"""What every format shares: the parsed question, issues, decoding and answer spellings."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+FORMATS = ("text", "gift", "aiken", "xlsx", "csv")
+LETTERS = "ABCDEF"
+
+
+class QuestionType(StrEnum):
+    JUDGE = "judge"  # 判断题: answer "T" or "F"
+    SINGLE = "single"  # 单选题: one letter
+    MULTI = "multi"  # 多选题: two or more letters, sorted
+
+
+# English defaults; the app shows translated texts for the same codes (server/bank/messages.py).
+MESSAGES = {
+    "empty": "The file is empty.",
+    "binary": "This is not a text, Excel or CSV file.",
+    "old_excel": "Old Excel files (.xls) are not supported; save the file as .xlsx.",
+    "too_large": "The file is larger than {limit_mb} MB.",
+    "unknown_format": "Unknown format {format}.",
+    "bad_encoding": "The text is neither UTF-8 nor GB18030/GBK; save it in one of those encodings.",
+    "bad_workbook": "The workbook cannot be opened; save it again as .xlsx.",
+    "missing_columns": "Missing column(s): {columns}. The first row must name the columns.",
+    "no_questions": "No questions were found in the file.",
+    "no_answer": "Question {number} has no answer key (标准答案); it may be cut off.",
+    "one_option": "Question {number} has only option {letters}; it may be cut off.",
+    "key_not_in_options": "The key {key} of question {number} names an option it does not have "
+                          "(options: {letters}).",
+    "single_with_many": "Question {number} is in the single-choice section but its key is {key}.",
+    "judge_with_options": "Question {number} is in the true/false section but has options.",
+    "bad_key": "The key {key} of question {number} cannot be read.",
+    "empty_stem": "Question {number} has no text.",
+    "bad_type": "Unknown question type {type}; use 判断, 单选 or 多选.",
+    "gift_unsupported": "This GIFT question type is not supported (only true/false, single and "
+                        "multiple choice).",
+    "gift_syntax": "GIFT syntax error: {detail}",
+    "gift_no_correct": "No answer of question {number} is marked correct.",
+    "aiken_no_answer": "Question {number} has no ANSWER: line.",
+    "duplicate_in_file": "Question {number} repeats question {first} of the same file; skipped.",
+}
+
+
+@dataclass
+class ParsedQuestion:
+    number: str
+    type: QuestionType
+    stem: str
+    options: dict[str, str]
+    answer: str
+    line: int
+    explanation: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"number": self.number, "type": self.type.value, "stem": self.stem,
+                "options": dict(self.options), "answer": self.answer, "line": self.line,
+                "explanation": self.explanation, "tags": list(self.tags)}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.stem, self.options)
+
+
+@dataclass(frozen=True)
+class ParseIssue:
+    line: int
+    number: str | None
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def default_message(self) -> str:
+        return MESSAGES[self.code].format(number=self.number, **self.params)
+
+
+@dataclass
+class ParseResult:
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+
+    def by_type(self) -> dict[str, int]:
+        counts = {t.value: 0 for t in QuestionType}
+        for question in self.questions:
+            counts[question.type.value] += 1
+        return counts
+
+
+class FormatError(Exception):
+    """The whole file cannot be read."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(MESSAGES[code].format(**params))
+        self.code = code
+        self.params = params
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM), else GB18030 (a superset of GBK/GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8", data[3:])]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", data)]
+    else:
+        candidates = [("utf-8", data), ("gb18030", data)]
+    for encoding, payload in candidates:
+        try:
+            return payload.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FormatError("bad_encoding")
+
+
+_TRUE = {"对", "√", "✓", "✔", "正确", "是", "t", "true", "yes", "y", "1"}
+_FALSE = {"错", "×", "✗", "✘", "x", "错误", "否", "f", "false", "no", "n", "0"}
+
+
+def judge_value(text: str) -> str | None:
+    """"T" or "F" for the spellings used in Chinese and Moodle banks, else None."""
+    word = unicodedata.normalize("NFKC", text).strip().strip("()（）[]【】").strip().lower()
+    if word in _TRUE:
+        return "T"
+    if word in _FALSE:
+        return "F"
+    return None
+
+
+_KEY_SEPARATORS = re.compile(r"[\s、,，;；/]+")
+
+
+def letters_value(text: str) -> str | None:
+    """Sorted option letters for keys written ``ACD``, ``A、C、D``, ``A,C,D`` or ``A C D``."""
+    compact = _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", text).upper())
+    if not compact or any(c not in LETTERS for c in compact) or len(set(compact)) != len(compact):
+        return None
+    return "".join(sorted(compact))
+
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_stem(text: str) -> str:
+    """Stem text for duplicate detection: NFKC, case-folded, without spaces or punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def fingerprint(stem: str, options: dict[str, str]) -> str:
+    """SHA-256 of the normalized stem and options together: the real bank has different
+    questions sharing one stem (下列说法正确的是()), so the stem alone does not identify one."""
+    parts = [normalize_stem(stem)] + [f"{k}{normalize_stem(v)}" for k, v in sorted(options.items())]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def type_from_word(word: str) -> QuestionType | None:
+    word = unicodedata.normalize("NFKC", str(word or "")).strip().lower()
+    table = {
+        QuestionType.JUDGE: ("判断", "判断题", "是非", "是非题", "judge", "truefalse", "true/false", "tf"),
+        QuestionType.SINGLE: ("单选", "单选题", "单项选择", "单项选择题", "single", "单"),
+        QuestionType.MULTI: ("多选", "多选题", "多项选择", "多项选择题", "multi", "multiple", "多",
+                             "不定项", "不定项选择题"),
+    }
+    for qtype, words in table.items():
+        if word in words:
+            return qtype
+    return None
+
+
+def check_choice(number: str, line: int, qtype: QuestionType, options: dict[str, str], key: str,
+                 raw_key: str) -> ParseIssue | None:
+    """The problem with a choice question's options and key, or None."""
+    letters = "".join(options)
+    if len(options) < 2:
+        return ParseIssue(line, number, "one_option", {"letters": letters or "-"})
+    missing = [c for c in key if c not in options]
+    if missing:
+        return ParseIssue(line, number, "key_not_in_options", {"key": raw_key, "letters": letters})
+    if qtype is QuestionType.SINGLE and len(key) != 1:
+        return ParseIssue(line, number, "single_with_many", {"key": raw_key})
+    return None
