@@ -7,7 +7,7 @@ PYTEST := $(BIN)/python -m pytest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres lint translations lock clean
+.PHONY: install run test test-sqlite test-postgres lint bench translations lock clean
 
 install: $(VENV)/.installed node_modules/.installed server/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
@@ -40,6 +40,10 @@ test-sqlite: install
 # Skipped with a message when PostgreSQL is not reachable, except under CI=true, where it fails.
 test-postgres: install
 	EXAMHALL_TEST_DATABASE=postgresql $(PYTEST)
+
+# Benchmarks print JSON with our figures and the baseline measured in the same run.
+bench: install
+	$(BIN)/python bench/bank_import.py 10000
 
 # After changing user-facing strings: extract them and merge into the catalog, then translate.
 translations: install

@@ -22,6 +22,7 @@ TEXTS = {
                              "have (options: %(letters)s)."),
     "single_with_many": _l("Question %(number)s is in the single-choice section but its key is %(key)s."),
     "judge_with_options": _l("Question %(number)s is in the true/false section but has options."),
+    "orphan_key": _l("This line has options and an answer key but no question number before it."),
     "bad_key": _l("The key %(key)s of question %(number)s cannot be read."),
     "empty_stem": _l("Question %(number)s has no text."),
     "bad_type": _l("Unknown question type %(type)s; use 判断, 单选 or 多选."),

@@ -27,7 +27,7 @@ def format_error_report(error: FormatError) -> dict:
 def import_report(result: ParseResult, outcome: ImportOutcome) -> dict:
     report = parse_report(result)
     report["bank"] = {"id": outcome.bank.id, "name": outcome.bank.name}
-    report["imported"] = len(outcome.added)
+    report["imported"] = outcome.added
     report["already_in_bank"] = len(outcome.already_in_bank)
     report["skipped_duplicates"] = [
         {"line": i.line, "number": i.number, "message": describe_issue(i)} for i in outcome.repeated_in_file]

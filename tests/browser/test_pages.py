@@ -67,3 +67,27 @@ def test_roster_preview_shows_each_bad_row(browser, web_server, people, screensh
     assert page.get_by_role("button", name="登记这 2 人").count() == 0
     screenshot(page, "roster-preview-errors")
     context.close()
+
+
+def test_importing_the_real_document_through_the_pages(browser, web_server, people, screenshot):
+    from tests.server.bank.test_real_document import SEED
+
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, web_server, "A001")
+    page.get_by_role("link", name="题库", exact=True).click()
+    page.get_by_role("link", name="导入试题").click()
+    page.set_input_files("input[type=file]", str(SEED))
+    page.get_by_role("button", name="预览").click()
+    page.wait_for_selector("#import-errors")
+    assert "识别出 99 道题：判断题 20 道，单选题 20 道，多选题 59 道。" in page.content()
+    assert page.locator("#import-errors tbody tr").count() == 1
+    screenshot(page, "bank-import-preview", full_page=False)
+    page.get_by_label("或新建题库，名称").fill("客户经理题库")
+    page.get_by_label("导入可识别的试题，不导入上面列出的题目").check()
+    page.get_by_role("button", name="导入 99 道题").click()
+    page.wait_for_selector("text=已导入到 客户经理题库")
+    page.get_by_role("link", name="打开题库").click()
+    page.wait_for_selector("text=共 99 道题")
+    screenshot(page, "bank-questions", full_page=False)
+    context.close()

@@ -34,6 +34,7 @@ MESSAGES = {
                           "(options: {letters}).",
     "single_with_many": "Question {number} is in the single-choice section but its key is {key}.",
     "judge_with_options": "Question {number} is in the true/false section but has options.",
+    "orphan_key": "This line has options and an answer key but no question number before it.",
     "bad_key": "The key {key} of question {number} cannot be read.",
     "empty_stem": "Question {number} has no text.",
     "bad_type": "Unknown question type {type}; use 判断, 单选 or 多选.",

@@ -29,7 +29,7 @@ from server.bank.formats.common import (
     type_from_word,
 )
 
-NUMBER = re.compile(r"^\s*[(（]?(\d{1,4})\s*[)）]?\s*[:：.．、](?!\d)\s*")
+NUMBER = re.compile(r"^\s*[(（]?(\d{1,5})\s*[)）]?\s*[:：.．、](?!\d)\s*")
 SECTION = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)?\s*"
     r"(判断题|是非题|单选题|单项选择题|多选题|多项选择题|不定项选择题)"
@@ -44,6 +44,9 @@ KEY_LETTERS = re.compile(r"[A-FＡ-Ｆ](?:[ \t、,，]*[A-FＡ-Ｆ])*(?![A-Za-z]
 KEY_JUDGE = re.compile(r"(?:正确|错误|对|错|√|×|✓|✗|[TF](?![A-Za-z]))")
 # An option marker: the letter must not be glued to a preceding Latin letter or digit (ATM, 3D).
 OPTION = "(?<![A-Za-z0-9]){letter}\\s*[:：.．、)）]"
+OPTION_AT = {letter: re.compile(OPTION.format(letter=letter)) for letter in LETTERS}
+ANY_OPTION_START = re.compile(OPTION.format(letter="[A-F]"))
+INLINE_NUMBER = re.compile(r"(?<=\s)(\d{1,5})\s*[:：.．、](?!\d)")
 MARK_AT_END = re.compile(
     r"(?:[(（【\[]\s*)?(正确|错误|对|错|√|×|✓|✗|(?<![A-Za-z])[TF])(?:\s*[)）】\]])?\s*$"
 )
@@ -69,7 +72,7 @@ def _options(text: str) -> tuple[str, dict[str, str]]:
     positions = []
     start = 0
     for letter in LETTERS:
-        found = re.compile(OPTION.format(letter=letter)).search(text, start)
+        found = OPTION_AT[letter].search(text, start)
         if not found:
             break
         positions.append((letter, found.start(), found.end()))
@@ -162,7 +165,10 @@ class _TextParser:
         if self.current and self._belongs(text):
             self._feed(line_no, text)
             return
-        self._finish()  # prose: closes any open question, and is itself ignored
+        self._finish()  # prose: closes any open question, and is itself ignored...
+        if _split_key(text)[1] is not None and _options(text)[1]:
+            # ...unless it carries options and a key: a question whose start was not recognised.
+            self.result.issues.append(ParseIssue(line_no, None, "orphan_key"))
 
     def _may_start(self, number: int, rest: str) -> bool:
         """A numbered line starts a question unless it is a numbered heading inside prose."""
@@ -174,7 +180,7 @@ class _TextParser:
         """Whether a line continues the open question: options, a key, or (before any blank line,
         while no option has been seen) more stem text."""
         _stem, options = _options(self.current.body)
-        if re.match(OPTION.format(letter="[A-F]"), text) or KEY_LABEL.match(text):
+        if ANY_OPTION_START.match(text) or KEY_LABEL.match(text):
             return True
         if options:
             return False
@@ -185,7 +191,9 @@ class _TextParser:
         one's answer), close this one and start that one."""
         question = self.current
         expected = int(question.number) + 1
-        for found in re.finditer(rf"(?<=\s)({expected})\s*[:：.．、](?!\d)", " " + text):
+        for found in INLINE_NUMBER.finditer(" " + text):
+            if int(found.group(1)) != expected:
+                continue
             before = (" " + text)[: found.start()].rstrip()
             candidate = question.body + "\n" + before if question.parts else before
             _head, key, after = _split_key(candidate)

@@ -77,6 +77,13 @@ def test_a_true_false_question_without_a_mark_in_sequence_is_an_error():
     assert [(i.number, i.code) for i in result.issues] == [("2", "no_answer")]
 
 
+def test_large_numbers_and_unnumbered_questions_are_not_lost():
+    text = "单选题\n99999: 最后一题 A.甲 B.乙 答案: B\n\n说明文字\n没有题号的题 A.甲 B.乙 答案: A\n"
+    result = _parse(text)
+    assert [q.number for q in result.questions] == ["99999"]
+    assert [(i.line, i.code) for i in result.issues] == [(5, "orphan_key")]
+
+
 def test_page_headers_and_footers_are_skipped():
     text = "多选题\n1. 题目 A.甲\n第 1 页 共 3 页\nB.乙\n- 2 -\nC.丙 答案: AB\n"
     result = _parse(text)
