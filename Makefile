@@ -44,6 +44,7 @@ test-postgres: install
 # Benchmarks print JSON with our figures and the baseline measured in the same run.
 bench: install
 	$(BIN)/python bench/bank_import.py 10000
+	$(BIN)/python bench/grading_bench.py 1000000 10000
 
 # After changing user-facing strings: extract them and merge into the catalog, then translate.
 translations: install

@@ -2,10 +2,17 @@
 (Their speed is reported by `make bench`, never asserted here.)"""
 from __future__ import annotations
 
-from bench import bank_import
+from bench import bank_import, grading_bench
 
 
 def test_bank_import_benchmark_imports_every_generated_question():
     report = bank_import.main(300)
     assert report["questions"] == 300
     assert report["import_questions_per_second"] > 0 and report["write_vs_bare_insert_time_ratio"] > 0
+
+
+def test_grading_benchmark_runs():
+    grading = grading_bench.bench_grading(2_000)
+    assert set(grading["answers_per_second"]) == {"exact", "partial", "half", "penalty"}
+    board = grading_bench.bench_leaderboard(500, updates=200, naive_updates=20)
+    assert board["participants"] == 500 and board["update_and_rank_microseconds"] > 0
