@@ -40,10 +40,8 @@ def generate(count: int, seed: int = 7) -> str:
                 continue
             options = " ".join(f"{letter}:{''.join(rng.choice(WORDS) for _ in range(3))}"
                                for letter in "ABCD")
-            if title == "单选题":
-                key = rng.choice("ABCD")
-            else:
-                key = "".join(sorted(rng.sample("ABCD", rng.randint(2, 4))))
+            multi_key = "".join(sorted(rng.sample("ABCD", rng.randint(2, 4))))
+            key = rng.choice("ABCD") if title == "单选题" else multi_key
             lines += [f"{number}: {stem}()", options + f" 标准答案: {key}", ""]
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_UP, Decimal
 
 
 def competition_ranks(totals: dict[Hashable, Decimal]) -> dict[Hashable, int]:
@@ -15,9 +15,9 @@ def competition_ranks(totals: dict[Hashable, Decimal]) -> dict[Hashable, int]:
 
 
 def pass_threshold(max_total: Decimal, pass_percent: Decimal) -> Decimal:
-    """Points needed to pass: ``pass_percent`` of the maximum, rounded half-up to 0.5."""
-    raw = max_total * pass_percent / 100
-    return (raw * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+    """Points needed to pass: exactly ``pass_percent`` of the maximum, never rounded in the
+    trainee's favour (60% of 12 is 7.2, so 7.0 fails), shown to two places."""
+    return (max_total * pass_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_UP)
 
 
 def passed(total: Decimal, max_total: Decimal, pass_percent: Decimal) -> bool:

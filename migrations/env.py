@@ -2,6 +2,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -14,6 +15,13 @@ target_db = current_app.extensions["migrate"].db
 config.set_main_option(
     "sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
+
+
+def render_item(type_, obj, autogen_context):
+    """Project column types are written as their database type: migrations never import the app."""
+    if type_ == "type" and isinstance(obj, sa.types.TypeDecorator):
+        return f"sa.{obj.impl.__class__.__name__}()"
+    return False
 
 
 def run_migrations_offline():
@@ -34,6 +42,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    conf_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

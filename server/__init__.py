@@ -1,6 +1,7 @@
 """Examhall's Flask application: create_app() builds it, and nothing runs at import time."""
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask import Flask
 from server import config as config_module
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -46,8 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    import server.bank.models
-    import server.models  # noqa: F401
+    for module in MODEL_MODULES:  # every table joins db.metadata before the app uses it
+        importlib.import_module(module)
     from server.database import configure_engine
     from server.extensions import csrf, db, limiter, login_manager, migrate, socketio
 

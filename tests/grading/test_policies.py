@@ -94,7 +94,8 @@ def test_ties_share_a_rank():
 
 def test_pass_mark_is_a_share_of_the_maximum():
     assert pass_threshold(D(100), D(60)) == 60
-    assert pass_threshold(D(47), D(60)) == D("28")  # 28.2 -> 28.0
+    assert pass_threshold(D(47), D(60)) == D("28.2")  # never rounded down in anyone's favour
+    assert not passed(D(28), D(47), D(60)) and passed(D("28.5"), D(47), D(60))
     assert passed(D(60), D(100), D(60)) and not passed(D("59.5"), D(100), D(60))
 
 

@@ -1,0 +1,135 @@
+"""Sessions, their frozen questions, participants, answers, regrades and the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models import Branch, User, utcnow
+from server.papers.models import Paper
+from server.types import Points
+
+
+class LiveSession(db.Model):
+    """One sitting of a paper.  Scoring settings are copied from the paper at creation so that
+    later edits to the paper never change a session."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(sa.ForeignKey("paper.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    mode: Mapped[str] = mapped_column(sa.String(8), default="paced")  # paced | timed
+    status: Mapped[str] = mapped_column(sa.String(8), default="lobby")  # lobby|running|paused|ended
+    join_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    multi_rule: Mapped[str] = mapped_column(sa.String(8))
+    rounding_step: Mapped[Decimal] = mapped_column(Points)
+    pass_percent: Mapped[Decimal] = mapped_column(Points)
+    speed_bonus_points: Mapped[Decimal | None] = mapped_column(Points)
+    speed_bonus_seconds: Mapped[int | None]
+    show_key: Mapped[str] = mapped_column(sa.String(16))
+    max_total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    paper: Mapped[Paper] = relationship()
+    branch: Mapped[Branch] = relationship()
+    questions: Mapped[list[SessionQuestion]] = relationship(
+        back_populates="session", order_by="SessionQuestion.position")
+
+    __table_args__ = (
+        sa.CheckConstraint("mode in ('paced', 'timed')", name="mode_known"),
+        sa.CheckConstraint("status in ('lobby', 'running', 'paused', 'ended')", name="status_known"),
+    )
+
+
+class SessionQuestion(db.Model):
+    """A question frozen when the session was set up: bank edits never reach it.  ``void`` is
+    set by a regrade ("full_points" or "remove")."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"))
+    position: Mapped[int]
+    type: Mapped[str] = mapped_column(sa.String(8))
+    stem: Mapped[str] = mapped_column(sa.Text)
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    answer: Mapped[str] = mapped_column(sa.String(8))
+    original_answer: Mapped[str] = mapped_column(sa.String(8))
+    points: Mapped[Decimal] = mapped_column(Points)
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    void: Mapped[str | None] = mapped_column(sa.String(12))
+
+    session: Mapped[LiveSession] = relationship(back_populates="questions")
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "question_id", name="uq_session_question_source"),)
+
+
+class Participant(db.Model):
+    """A trainee on a session's roster.  ``total`` is kept up to date as each answer is graded;
+    ``question_order`` and ``option_orders`` record this participant's draw and shuffles."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"))
+    question_order: Mapped[list] = mapped_column(sa.JSON, default=list)  # SessionQuestion ids
+    option_orders: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {sq id: "CADB"}
+    total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
+    answered: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[bool | None]
+    joined_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    removed: Mapped[bool] = mapped_column(default=False)
+    tab_switches: Mapped[int] = mapped_column(default=0)
+    extra_seconds: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[LiveSession] = relationship()
+    user: Mapped[User] = relationship()
+    branch: Mapped[Branch] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id", name="uq_participant_session_user"),
+        sa.Index("ix_participant_session_total", "session_id", "total"),
+    )
+
+
+class Answer(db.Model):
+    """The latest answer of a participant to a question: the one with the highest sequence
+    number, whatever order answers arrived in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
+    session_question_id: Mapped[int] = mapped_column(sa.ForeignKey("session_question.id", ondelete="CASCADE"),
+                                                     index=True)
+    choice: Mapped[str] = mapped_column(sa.String(8))
+    seq: Mapped[int]
+    points: Mapped[Decimal] = mapped_column(Points)
+    bonus: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
+    outcome: Mapped[str] = mapped_column(sa.String(12))
+    seconds: Mapped[float | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", "session_question_id", name="uq_answer_participant_question"),
+    )
+
+
+class AuditEntry(db.Model):
+    """Who did what and why, for actions an exam office must be able to account for."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("live_session.id", ondelete="SET NULL"),
+                                                   index=True)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,80 @@
+"""Papers and their questions or draw rules."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.bank.models import Question, QuestionBank
+from server.extensions import db
+from server.models import Branch, utcnow
+from server.types import Points
+
+
+class Paper(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    mode: Mapped[str] = mapped_column(sa.String(8), default="fixed")  # fixed | draw
+    points_judge: Mapped[Decimal] = mapped_column(Points, default=Decimal(1))
+    points_single: Mapped[Decimal] = mapped_column(Points, default=Decimal(2))
+    points_multi: Mapped[Decimal] = mapped_column(Points, default=Decimal(2))
+    multi_rule: Mapped[str] = mapped_column(sa.String(8), default="exact")
+    rounding_step: Mapped[Decimal] = mapped_column(Points, default=Decimal("0.5"))
+    pass_percent: Mapped[Decimal] = mapped_column(Points, default=Decimal(60))
+    paper_seconds: Mapped[int | None]  # whole paper (timed mode)
+    question_seconds: Mapped[int | None]  # each question (paced mode)
+    shuffle_questions: Mapped[bool] = mapped_column(default=False)
+    shuffle_options: Mapped[bool] = mapped_column(default=False)
+    # When trainees see the key: never, after each question closes, or after the exam.
+    show_key: Mapped[str] = mapped_column(sa.String(16), default="after_exam")
+    speed_bonus_points: Mapped[Decimal | None] = mapped_column(Points)
+    speed_bonus_seconds: Mapped[int | None]
+    tab_switch_limit: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    branch: Mapped[Branch] = relationship()
+    questions: Mapped[list[PaperQuestion]] = relationship(
+        back_populates="paper", order_by="PaperQuestion.position", cascade="all, delete-orphan")
+    rules: Mapped[list[PaperRule]] = relationship(
+        back_populates="paper", order_by="PaperRule.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.CheckConstraint("mode in ('fixed', 'draw')", name="mode_known"),
+        sa.CheckConstraint("multi_rule in ('exact', 'partial', 'half', 'penalty')", name="rule_known"),
+        sa.CheckConstraint("show_key in ('never', 'after_question', 'after_exam')", name="show_key_known"),
+    )
+
+    def points_for(self, qtype: str) -> Decimal:
+        return {"judge": self.points_judge, "single": self.points_single, "multi": self.points_multi}[qtype]
+
+
+class PaperQuestion(db.Model):
+    """One question of a fixed paper (a specific version), with optional own points."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(sa.ForeignKey("paper.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"))
+    position: Mapped[int]
+    points: Mapped[Decimal | None] = mapped_column(Points)
+
+    paper: Mapped[Paper] = relationship(back_populates="questions")
+    question: Mapped[Question] = relationship()
+
+
+class PaperRule(db.Model):
+    """Draw ``count`` current, unretired questions of ``type`` from a bank (and tag)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(sa.ForeignKey("paper.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    type: Mapped[str] = mapped_column(sa.String(8))
+    count: Mapped[int]
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_bank.id"))
+    tag: Mapped[str | None] = mapped_column(sa.String(50))
+
+    paper: Mapped[Paper] = relationship(back_populates="rules")
+    bank: Mapped[QuestionBank] = relationship()

@@ -1,0 +1,22 @@
+"""Column types shared by features."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+
+class Points(sa.types.TypeDecorator):
+    """Exact points (Decimal, two places) stored as integer hundredths, identical on SQLite and
+    PostgreSQL (SQLite has no exact decimal type)."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value) / 100
