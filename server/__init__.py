@@ -91,7 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.bank.api import bp as bank_api_bp
     from server.bank.controllers import bp as bank_bp
     from server.branches.controllers import bp as branches_bp
+    from server.exams.controllers import bp as exams_bp
     from server.home import bp as home_bp
+    from server.papers.controllers import bp as papers_bp
     from server.users.controllers import bp as users_bp
     from server.vendor import bp as vendor_bp
 
@@ -101,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(branches_bp)
     app.register_blueprint(bank_bp)
     app.register_blueprint(bank_api_bp)
+    app.register_blueprint(papers_bp)
+    app.register_blueprint(exams_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(vendor_bp)
     import live

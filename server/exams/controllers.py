@@ -1,0 +1,181 @@
+"""Pages for sessions: create one from a paper, and after it: results, a participant's sheet,
+item analysis, regrade, exports.  The live exam itself runs over Socket.IO (live/)."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from grading import Void
+from server.access import require_in_scope, roles, signed_in
+from server.branches.util import visible_branches
+from server.errors import OperationError
+from server.exams import exports, operations
+from server.exams.models import LiveSession, Participant
+from server.exams.results import item_analysis, participant_sheet, regrade_preview, session_results
+from server.exams.util import may_manage_session, participations, roster_from_branch, visible_sessions
+from server.extensions import db
+from server.models import Branch, Role
+from server.papers.models import Paper
+from server.papers.util import may_manage_paper, visible_papers
+
+bp = Blueprint("exams", __name__)
+STAFF = (Role.ADMIN, Role.INVIGILATOR)
+
+
+def _session(session_id: int) -> LiveSession:
+    session = db.session.get(LiveSession, session_id)
+    if session is None or not may_manage_session(current_user, session):
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/")
+@roles(*STAFF)
+def index():
+    return render_template("exams/index.html", sessions=visible_sessions(current_user))
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def create():
+    papers = [p for p in visible_papers(current_user) if may_manage_paper(current_user, p)]
+    branches = visible_branches(current_user)
+    if request.method == "POST":
+        paper = db.session.get(Paper, request.form.get("paper_id", type=int) or 0)
+        branch = db.session.get(Branch, request.form.get("branch_id", type=int) or 0)
+        if paper is None or not may_manage_paper(current_user, paper):
+            abort(404)
+        require_in_scope(current_user, branch)
+        try:
+            session = operations.create_session(current_user, paper, request.form.get("title", ""),
+                                                request.form.get("mode", "paced"), roster_from_branch(branch))
+        except OperationError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            return redirect(url_for("exams.show", session_id=session.id))
+    return render_template("exams/new.html", papers=papers, branches=branches,
+                           selected=request.args.get("paper", type=int))
+
+
+@bp.route("/sessions/<int:session_id>")
+@roles(*STAFF)
+def show(session_id: int):
+    session = _session(session_id)
+    participants = db.session.scalars(db.select(Participant).where(Participant.session_id == session.id)
+                                      .join(Participant.user).order_by(db.text("employee_no"))).all()
+    return render_template("exams/show.html", session=session, participants=participants)
+
+
+@bp.route("/sessions/<int:session_id>/results")
+@roles(*STAFF)
+def results(session_id: int):
+    session = _session(session_id)
+    sort = request.args.get("sort", "rank")
+    return render_template("exams/results.html", session=session, results=session_results(session, sort), sort=sort)
+
+
+@bp.route("/sessions/<int:session_id>/results.<fmt>")
+@roles(*STAFF)
+def export_results(session_id: int, fmt: str):
+    session = _session(session_id)
+    results = session_results(session)
+    if fmt == "xlsx":
+        return send_file(io.BytesIO(exports.results_xlsx(results)), as_attachment=True,
+                         download_name=f"{session.title}-成绩.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt == "csv":
+        return send_file(io.BytesIO(exports.results_csv(results)), as_attachment=True,
+                         download_name=f"{session.title}-成绩.csv", mimetype="text/csv")
+    abort(404)
+
+
+@bp.route("/sessions/<int:session_id>/participants/<int:participant_id>")
+@roles(*STAFF)
+def participant(session_id: int, participant_id: int):
+    session = _session(session_id)
+    member = db.session.get(Participant, participant_id)
+    if member is None or member.session_id != session.id:
+        abort(404)
+    row = next(r for r in session_results(session).rows if r.participant.id == member.id)
+    return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
+                           show_key=True)
+
+
+@bp.route("/sessions/<int:session_id>/analysis")
+@roles(*STAFF)
+def analysis(session_id: int):
+    session = _session(session_id)
+    questions = {q.id: q for q in session.questions}
+    return render_template("exams/analysis.html", session=session, items=item_analysis(session), questions=questions)
+
+
+def _regrade_input(session: LiveSession) -> tuple[dict[int, str], dict[int, Void]]:
+    keys, voids = {}, {}
+    for question in session.questions:
+        key = (request.form.get(f"key_{question.id}") or "").strip().upper()
+        if key and key != question.answer:
+            keys[question.id] = {"对": "T", "错": "F"}.get(key, "".join(sorted(key)))
+        void = request.form.get(f"void_{question.id}") or ""
+        if void in ("full_points", "remove"):
+            voids[question.id] = Void(void)
+    return keys, voids
+
+
+@bp.route("/sessions/<int:session_id>/regrade", methods=["GET", "POST"])
+@roles(*STAFF)
+def regrade(session_id: int):
+    session = _session(session_id)
+    lines, keys, voids = None, {}, {}
+    if request.method == "POST":
+        keys, voids = _regrade_input(session)
+        if request.form.get("action") == "apply":
+            try:
+                changed = operations.apply_regrade(current_user, session, keys, voids, request.form.get("reason", ""))
+            except OperationError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                flash(_("Regrade applied: %(n)d results changed.", n=len(changed)), "success")
+                return redirect(url_for("exams.results", session_id=session.id))
+        lines = regrade_preview(session, keys, voids)
+    return render_template("exams/regrade.html", session=session, lines=lines, keys=keys, voids=voids)
+
+
+@bp.route("/my/results")
+@signed_in
+def my_results():
+    return render_template("exams/my_results.html", participations=participations(current_user))
+
+
+@bp.route("/my/results/<int:participant_id>")
+@signed_in
+def my_sheet(participant_id: int):
+    member = db.session.get(Participant, participant_id)
+    if member is None or member.user_id != current_user.id:
+        abort(404)
+    session = member.session
+    if session.status != "ended":
+        abort(404)  # nothing, not even the key, before the session ends
+    row = next(r for r in session_results(session).rows if r.participant.id == member.id)
+    return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
+                           show_key=session.show_key != "never")
+
+
+STATUS_LABELS = {"lobby": _l("Lobby"), "running": _l("Running"), "paused": _l("Paused"), "ended": _l("Ended")}
+FLAG_LABELS = {"negative_discrimination": _l("Negative discrimination"), "nearly_all_right": _l("Nearly all right"),
+               "nearly_all_wrong": _l("Nearly all wrong"), "key_suspect": _l("Check the key")}
+
+
+@bp.app_template_global()
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def flag_label(flag: str) -> str:
+    return str(FLAG_LABELS.get(flag, flag))

@@ -1,0 +1,45 @@
+"""Results as XLSX and CSV."""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from server.exams.results import SessionResults
+
+HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通过", "答题数", "用时(秒)"]
+
+
+def result_rows(results: SessionResults) -> list[list]:
+    return [[r.rank, r.user.employee_no, r.user.name, r.participant.branch.name, float(r.total),
+             float(r.max_total), "通过" if r.passed else "未通过", r.answered,
+             round(r.seconds) if r.seconds is not None else ""] for r in results.rows]
+
+
+def results_xlsx(results: SessionResults) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "成绩"
+    sheet.append(HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in result_rows(results):
+        sheet.append(row)
+    summary = workbook.create_sheet("机构统计")
+    summary.append(["机构", "人数", "通过", "通过率", "平均分"])
+    for branch in results.by_branch:
+        summary.append([branch["branch"], branch["count"], branch["passed"], round(branch["pass_rate"], 4),
+                        round(float(branch["mean"]), 2)])
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+def results_csv(results: SessionResults) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADER)
+    writer.writerows(result_rows(results))
+    return ("\ufeff" + text.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly

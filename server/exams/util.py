@@ -1,0 +1,33 @@
+"""Queries over sessions."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.access import in_scope, scope_root
+from server.exams.models import LiveSession, Participant
+from server.extensions import db
+from server.models import Branch, Role, User
+
+
+def may_manage_session(user: User, session: LiveSession) -> bool:
+    return user.role in (Role.ADMIN, Role.INVIGILATOR) and in_scope(user, session.branch)
+
+
+def visible_sessions(user: User) -> list[LiveSession]:
+    query = sa.select(LiveSession).join(LiveSession.branch).order_by(LiveSession.created_at.desc())
+    root = scope_root(user)
+    if root is not None:
+        query = query.where(Branch.path.startswith(root.path))
+    return list(db.session.scalars(query))
+
+
+def roster_from_branch(branch: Branch) -> list[User]:
+    """Active trainees at or below ``branch``."""
+    return list(db.session.scalars(sa.select(User).join(User.branch).where(
+        Branch.path.startswith(branch.path), User.role == Role.TRAINEE.value, User.active.is_(True))
+        .order_by(User.employee_no)))
+
+
+def participations(user: User) -> list[Participant]:
+    return list(db.session.scalars(sa.select(Participant).join(Participant.session).where(
+        Participant.user_id == user.id).order_by(LiveSession.created_at.desc())))

@@ -1,0 +1,138 @@
+"""Pages for papers: list, create, settings, questions (fixed list or draw rules)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from server.access import roles
+from server.bank.models import Question, QuestionBank
+from server.bank.util import may_use_bank, questions_query, visible_banks
+from server.errors import OperationError
+from server.extensions import db
+from server.models import Role
+from server.papers import operations
+from server.papers.forms import PaperForm
+from server.papers.models import Paper
+from server.papers.util import may_manage_paper, visible_papers
+
+bp = Blueprint("papers", __name__, url_prefix="/papers")
+STAFF = (Role.ADMIN, Role.INVIGILATOR)
+
+
+def _paper(paper_id: int) -> Paper:
+    paper = db.session.get(Paper, paper_id)
+    if paper is None or not may_manage_paper(current_user, paper):
+        abort(404)
+    return paper
+
+
+def _settings(form: PaperForm) -> operations.PaperSettings:
+    return operations.PaperSettings(
+        name=form.name.data, mode=form.mode.data, points_judge=str(form.points_judge.data),
+        points_single=str(form.points_single.data), points_multi=str(form.points_multi.data),
+        multi_rule=form.multi_rule.data, pass_percent=str(form.pass_percent.data),
+        question_seconds=form.question_seconds.data,
+        paper_seconds=form.paper_seconds.data * 60 if form.paper_seconds.data else None,
+        shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
+        show_key=form.show_key.data, tab_switch_limit=form.tab_switch_limit.data)
+
+
+def _form_error(form, exc: OperationError) -> None:
+    getattr(form, exc.field if exc.field in form else "name").errors.append(exc.message)
+
+
+@bp.route("/")
+@roles(*STAFF)
+def index():
+    return render_template("papers/index.html", papers=visible_papers(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*STAFF)
+def create():
+    form = PaperForm()
+    if form.validate_on_submit():
+        try:
+            paper = operations.create_paper(current_user, current_user.branch, _settings(form))
+        except OperationError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            return redirect(url_for("papers.show", paper_id=paper.id))
+    return render_template("papers/form.html", form=form, paper=None)
+
+
+@bp.route("/<int:paper_id>", methods=["GET"])
+@roles(*STAFF)
+def show(paper_id: int):
+    paper = _paper(paper_id)
+    banks = [b for b in visible_banks(current_user) if may_use_bank(current_user, b)]
+    bank_id = request.args.get("bank", type=int) or (banks[0].id if banks else None)
+    bank = next((b for b in banks if b.id == bank_id), None)
+    candidates = list(db.session.scalars(questions_query(bank))) if bank and paper.mode == "fixed" else []
+    return render_template("papers/show.html", paper=paper, banks=banks, bank=bank, candidates=candidates,
+                           chosen={pq.question_id for pq in paper.questions})
+
+
+@bp.route("/<int:paper_id>/settings", methods=["GET", "POST"])
+@roles(*STAFF)
+def settings(paper_id: int):
+    paper = _paper(paper_id)
+    form = PaperForm(obj=paper)
+    if request.method == "GET" and paper.paper_seconds:
+        form.paper_seconds.data = paper.paper_seconds // 60
+    if form.validate_on_submit():
+        try:
+            operations.update_settings(paper, _settings(form))
+        except OperationError as exc:
+            db.session.rollback()
+            _form_error(form, exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("papers.show", paper_id=paper.id))
+    return render_template("papers/form.html", form=form, paper=paper)
+
+
+@bp.route("/<int:paper_id>/questions", methods=["POST"])
+@roles(*STAFF)
+def set_questions(paper_id: int):
+    paper = _paper(paper_id)
+    kept = [pq.question_id for pq in paper.questions if str(pq.question_id) not in request.form.getlist("drop")]
+    added = [int(i) for i in request.form.getlist("add") if i.isdigit() and int(i) not in kept]
+    for question_id in added:
+        question = db.session.get(Question, question_id)
+        if question is None or not may_use_bank(current_user, question.bank):
+            abort(404)
+    try:
+        operations.set_questions(paper, kept + added)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("papers.show", paper_id=paper.id, bank=request.form.get("bank")))
+
+
+@bp.route("/<int:paper_id>/rules", methods=["POST"])
+@roles(*STAFF)
+def set_rules(paper_id: int):
+    paper = _paper(paper_id)
+    rules = []
+    for index in range(6):
+        qtype = request.form.get(f"type_{index}", "")
+        count = request.form.get(f"count_{index}", "")
+        bank_id = request.form.get(f"bank_{index}", type=int)
+        if not qtype or not count:
+            continue
+        bank = db.session.get(QuestionBank, bank_id) if bank_id else None
+        if bank is None or not may_use_bank(current_user, bank) or not count.isdigit():
+            flash(_("Each rule needs a type and a count of at least 1."), "error")
+            return redirect(url_for("papers.show", paper_id=paper.id))
+        rules.append((qtype, int(count), bank, request.form.get(f"tag_{index}", "").strip() or None))
+    try:
+        operations.set_rules(paper, rules)
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("papers.show", paper_id=paper.id))

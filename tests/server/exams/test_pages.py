@@ -1,0 +1,119 @@
+"""Papers, sessions and results through the pages."""
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from server.bank.models import Question
+from server.exams import operations as exams
+from server.exams.models import AuditEntry, LiveSession, Participant
+from server.extensions import db
+from server.papers.models import Paper
+from tests.conftest import Auth
+from tests.server.exams.test_results_and_regrade import ANSWERS
+
+
+def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, people, bank, make_trainees):
+    make_trainees(3)
+    auth.login("J100")
+    response = client.submit("/papers/new", {
+        "name": "月度测试", "mode": "fixed", "points_judge": "1", "points_single": "2", "points_multi": "3",
+        "multi_rule": "half", "pass_percent": "60", "question_seconds": "30", "paper_seconds": "20",
+        "show_key": "after_exam"})
+    paper = db.session.scalar(sa.select(Paper).where(Paper.name == "月度测试"))
+    assert response.location == f"/papers/{paper.id}" and paper.multi_rule == "half" and paper.paper_seconds == 1200
+    page = client.get(f"/papers/{paper.id}?bank={bank.id}").get_data(as_text=True)
+    assert "人民币的单位是" in page
+    ids = list(db.session.scalars(sa.select(Question.id).where(Question.bank_id == bank.id)))
+    client.submit(f"/papers/{paper.id}/questions", {"add": [str(i) for i in ids[:4]], "bank": str(bank.id)})
+    db.session.refresh(paper)
+    assert [pq.question_id for pq in paper.questions] == ids[:4]
+    response = client.submit("/sessions/new", {"paper_id": paper.id, "title": "三月柜员测试", "mode": "paced",
+                                               "branch_id": people["t_bj"].branch_id})
+    session = db.session.scalar(sa.select(LiveSession).where(LiveSession.title == "三月柜员测试"))
+    assert response.location == f"/sessions/{session.id}"
+    roster = db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)).all()
+    assert len(roster) == 4  # T100 and the three new trainees at BJ-HD
+    assert session.join_code in client.get(f"/sessions/{session.id}").get_data(as_text=True)
+
+
+def test_paper_settings_are_validated(client, auth, people):
+    auth.login("J100")
+    page = client.submit("/papers/new", {"name": "", "mode": "fixed", "points_judge": "0", "points_single": "2",
+                                         "points_multi": "3", "multi_rule": "exact", "pass_percent": "120",
+                                         "show_key": "never"}).get_data(as_text=True)
+    assert page.count('class="error"') >= 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Paper)) == 0
+
+
+def _finish(session):
+    questions = sorted(session.questions, key=lambda q: q.position)
+    for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
+        for seq, (question, choice) in enumerate(zip(questions, ANSWERS[participant.user.employee_no],
+                                                     strict=True), start=1):
+            exams.record_answer(session, participant, question, choice, seq=seq)
+    db.session.commit()
+    exams.end_session(session)
+
+
+def test_results_pages_and_exports(client, auth, people, started):
+    _finish(started)
+    auth.login("J100")
+    page = client.get(f"/sessions/{started.id}/results").get_data(as_text=True)
+    assert "50.0%" in page and "海淀支行" in page and "上海分行" in page
+    table = page.split('id="results"', 1)[1]
+    assert re.findall(r">(S\d{3}|H\d{3})</a>", table) == ["S000", "S001", "H000", "S002"]
+    by_name = client.get(f"/sessions/{started.id}/results?sort=total").get_data(as_text=True)
+    assert "S000" in by_name
+    workbook = load_workbook(io.BytesIO(client.get(f"/sessions/{started.id}/results.xlsx").data))
+    rows = list(workbook["成绩"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("名次", "工号", "姓名", "机构", "得分") and rows[1][1] == "S000" and rows[1][4] == 12
+    csv_text = client.get(f"/sessions/{started.id}/results.csv").data.decode("utf-8-sig")
+    assert csv_text.splitlines()[1].startswith("1,S000,")
+    participant = db.session.scalar(sa.select(Participant).join(Participant.user).where(
+        Participant.session_id == started.id, sa.text("employee_no = 'S001'")))
+    sheet = client.get(f"/sessions/{started.id}/participants/{participant.id}").get_data(as_text=True)
+    assert "8 / 12" in sheet
+    analysis = client.get(f"/sessions/{started.id}/analysis").get_data(as_text=True)
+    assert "答对率" in analysis and "75%" in analysis
+
+
+def test_regrade_through_the_pages(client, auth, people, started):
+    _finish(started)
+    question = next(q for q in started.questions if q.stem.startswith("假币"))
+    auth.login("J100")
+    preview = client.submit(f"/sessions/{started.id}/regrade", {f"key_{question.id}": "C", "action": "preview"})
+    assert "将有 4 人成绩改变" in preview.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    refused = client.submit(f"/sessions/{started.id}/regrade", {f"key_{question.id}": "C", "action": "apply"})
+    assert "请填写重新评分的原因" in refused.get_data(as_text=True)
+    done = client.submit(f"/sessions/{started.id}/regrade", {f"key_{question.id}": "C", "action": "apply",
+                                                             "reason": "印刷错误"})
+    assert done.status_code == 302
+    entry = db.session.scalar(sa.select(AuditEntry))
+    assert entry.reason == "印刷错误" and len(entry.details["changes"]) == 4
+
+
+def test_trainees_see_their_own_sheet_only_after_the_session_ends(app, client, people, started):
+    participant = db.session.scalar(sa.select(Participant).where(Participant.session_id == started.id))
+    trainee = Auth(client)
+    trainee.login(participant.user.employee_no)
+    assert client.get(f"/my/results/{participant.id}").status_code == 404  # still running
+    _finish(started)
+    sheet = client.get(f"/my/results/{participant.id}")
+    assert sheet.status_code == 200 and "你的答案" in sheet.get_data(as_text=True)
+    other = db.session.scalar(sa.select(Participant).where(Participant.session_id == started.id,
+                                                           Participant.id != participant.id))
+    assert client.get(f"/my/results/{other.id}").status_code == 404
+    assert client.get(f"/sessions/{started.id}/results").status_code == 403
+    mine = client.get("/my/results").get_data(as_text=True)
+    assert f"/my/results/{participant.id}" in mine and f"/my/results/{other.id}" not in mine
+
+
+def test_invigilators_of_other_branches_cannot_see_a_session(client, auth, people, started):
+    auth.login("J200")
+    for url in (f"/sessions/{started.id}", f"/sessions/{started.id}/results", f"/sessions/{started.id}/regrade"):
+        assert client.get(url).status_code == 404
