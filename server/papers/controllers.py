@@ -35,7 +35,9 @@ def _settings(form: PaperForm) -> operations.PaperSettings:
         question_seconds=form.question_seconds.data,
         paper_seconds=form.paper_seconds.data * 60 if form.paper_seconds.data else None,
         shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
-        show_key=form.show_key.data, tab_switch_limit=form.tab_switch_limit.data)
+        show_key=form.show_key.data, tab_switch_limit=form.tab_switch_limit.data,
+        speed_bonus_points=str(form.speed_bonus_points.data) if form.speed_bonus_points.data else None,
+        speed_bonus_seconds=form.speed_bonus_seconds.data)
 
 
 def _form_error(form, exc: OperationError) -> None:
@@ -104,8 +106,10 @@ def set_questions(paper_id: int):
         question = db.session.get(Question, question_id)
         if question is None or not may_use_bank(current_user, question.bank):
             abort(404)
+    points = {int(k.removeprefix("points_")): v.strip() for k, v in request.form.items()
+              if k.startswith("points_") and k.removeprefix("points_").isdigit() and v.strip()}
     try:
-        operations.set_questions(paper, kept + added)
+        operations.set_questions(paper, kept + added, points)
     except OperationError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -37,5 +37,9 @@ class PaperForm(FlaskForm):
     shuffle_questions = BooleanField(_l("Shuffle question order per trainee"))
     shuffle_options = BooleanField(_l("Shuffle option order per trainee"))
     show_key = SelectField(_l("Trainees see the key"), choices=SHOW_KEY)
+    speed_bonus_points = DecimalField(_l("Speed bonus: extra points for an immediate correct answer (blank: off)"),
+                                      places=2, validators=[Optional(), NumberRange(0, 100)])
+    speed_bonus_seconds = IntegerField(_l("Speed bonus falls to 0 after this many seconds"),
+                                       validators=[Optional(), NumberRange(1, 3600)])
     tab_switch_limit = IntegerField(_l("Submit automatically after this many tab switches (blank: never)"),
                                     validators=[Optional(), NumberRange(1, 100)])

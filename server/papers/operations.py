@@ -90,8 +90,10 @@ def update_settings(paper: Paper, settings: PaperSettings) -> None:
     db.session.commit()
 
 
-def set_questions(paper: Paper, question_ids: list[int]) -> None:
-    """Changes: the fixed paper's question list, in the given order (current versions only)."""
+def set_questions(paper: Paper, question_ids: list[int], points: dict[int, str] | None = None) -> None:
+    """Changes: the fixed paper's question list, in the given order (current versions only),
+    with optional points for single questions (else the paper's points for the type)."""
+    points = points or {}
     seen, questions = set(), []
     for question_id in question_ids:
         question = db.session.get(Question, question_id)
@@ -99,7 +101,9 @@ def set_questions(paper: Paper, question_ids: list[int]) -> None:
             raise OperationError(_("Question %(id)s cannot be added.", id=question_id), field="questions")
         seen.add(question_id)
         questions.append(question)
-    paper.questions = [PaperQuestion(question_id=q.id, position=i) for i, q in enumerate(questions, start=1)]
+    own = {q: _decimal(v, "questions", Decimal("0.5"), Decimal(100)) for q, v in points.items() if q in seen}
+    paper.questions = [PaperQuestion(question_id=q.id, position=i, points=own.get(q.id))
+                       for i, q in enumerate(questions, start=1)]
     db.session.commit()
 
 

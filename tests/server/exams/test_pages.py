@@ -117,3 +117,17 @@ def test_invigilators_of_other_branches_cannot_see_a_session(client, auth, peopl
     auth.login("J200")
     for url in (f"/sessions/{started.id}", f"/sessions/{started.id}/results", f"/sessions/{started.id}/regrade"):
         assert client.get(url).status_code == 404
+
+
+def test_points_per_question_override_the_type_points(client, auth, people, fixed_paper):
+    auth.login("J100")
+    first = fixed_paper.questions[0]
+    ids = [pq.question_id for pq in fixed_paper.questions]
+    client.submit(f"/papers/{fixed_paper.id}/questions", {f"points_{first.question_id}": "5"})
+    db.session.refresh(fixed_paper)
+    assert [pq.question_id for pq in fixed_paper.questions] == ids
+    assert fixed_paper.questions[0].points == 5 and fixed_paper.questions[1].points is None
+    roster = [people["t_bj"]]
+    session = exams.create_session(people["inv_bj"], fixed_paper, "", "paced", roster)
+    exams.freeze(session)
+    assert session.questions[0].points == 5 and session.max_total == 16
