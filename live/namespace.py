@@ -1,34 +1,252 @@
-"""The /live namespace.  Every event handler runs: load the sender, check access, act, answer."""
+"""The /live namespace (protocol: docs/protocol.md).  Every handler runs in fixed phases:
+load the sender and the arguments, check access, act (through engine/writer), answer."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
 
-from flask_socketio import Namespace, join_room
+import sqlalchemy as sa
+from flask import current_app
+from flask import session as connection
+from flask_socketio import Namespace, join_room, leave_room
+from limits import parse
 
+from live import emit, engine, payloads
 from live import principal as principals
+from live.clock import iso, now
+from live.writer import AnswerJob, writer_for
+from server.exams.models import LiveSession, Participant, SessionQuestion
+from server.exams.util import may_manage_session
+from server.extensions import db, limiter
+from server.models import User
 
-USER_ROOM = "user:{}"
+log = logging.getLogger(__name__)
+ENTERED = "live_entered"  # session ids this connection entered as a trainee
+JOIN_FAILURES = parse("10/minute")
 
 
-def server_time() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def error(code: str, message: str = "") -> dict:
+    return {"ok": False, "error": {"code": code, "message": message or code}}
+
+
+def _int(data, key) -> int | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _join_allowed(user_id: int) -> bool:
+    """Failed join attempts are limited per user (a code is short: no guessing by brute force)."""
+    return limiter.limiter.test(JOIN_FAILURES, "live-join", str(user_id))
+
+
+def _join_failed(user_id: int) -> None:
+    limiter.limiter.hit(JOIN_FAILURES, "live-join", str(user_id))
 
 
 class LiveNamespace(Namespace):
+    # -- connection ---------------------------------------------------------------------------
+
     def on_connect(self, auth=None):
         user = principals.authenticate_connection(auth)
         if user is None:
             raise ConnectionRefusedError("unauthorized")
         principals.remember(user)
-        join_room(USER_ROOM.format(user.id))
+        join_room(emit.user_room(user.id))
+        _ensure_background(current_app._get_current_object())
+
+    def on_disconnect(self, reason=None):
+        sender = principals.principal()
+        entered = connection.get(ENTERED, [])
+        if sender is None or not entered:
+            return
+        moment = now()
+        db.session.execute(sa.update(Participant).where(
+            Participant.session_id.in_(entered), Participant.user_id == sender.user_id).values(disconnected_at=moment))
+        db.session.commit()
+        for session_id in entered:
+            session = db.session.get(LiveSession, session_id)
+            emit.to_staff(session, "roster", engine.roster_payload(session))
 
     def on_whoami(self, _data=None):
         sender = principals.principal()
         if sender is None:
-            return {"ok": False, "error": {"code": "unauthorized", "message": "not connected"}}
-        return {
-            "ok": True,
-            "employee_no": sender.employee_no,
-            "role": sender.role,
-            "server_time": server_time(),
-        }
+            return error("unauthorized")
+        return {"ok": True, "employee_no": sender.employee_no, "role": sender.role, "server_time": iso(now())}
+
+    # -- trainees -----------------------------------------------------------------------------
+
+    def on_enter(self, data):
+        """{"session_id": N} or {"code": "K7Q2XP"} -> {"ok": true, "state": {...}}"""
+        sender = principals.principal()
+        if sender is None:
+            return error("unauthorized")
+        if not _join_allowed(sender.user_id):
+            return error("rate_limited", "too many failed attempts; wait a minute")
+        session = None
+        if _int(data, "session_id"):
+            session = db.session.get(LiveSession, data["session_id"])
+        elif isinstance(data, dict) and isinstance(data.get("code"), str):
+            code = data["code"].strip().upper()[:12]
+            session = db.session.scalar(sa.select(LiveSession).where(LiveSession.join_code == code))
+        participant = session and db.session.scalar(sa.select(Participant).where(
+            Participant.session_id == session.id, Participant.user_id == sender.user_id))
+        if participant is None:
+            _join_failed(sender.user_id)
+            return error("not_on_roster", "no such session, or you are not on its roster")
+        if participant.removed:
+            return error("removed")
+        moment = now()
+        participant.connected_at = moment
+        participant.joined_at = participant.joined_at or moment
+        db.session.commit()
+        join_room(emit.trainees_room(session.id))
+        connection[ENTERED] = sorted({*connection.get(ENTERED, []), session.id})
+        emit.to_staff(session, "roster", engine.roster_payload(session))
+        return {"ok": True, "state": payloads.trainee_state(session, participant, moment)}
+
+    def on_sync(self, data):
+        sender, session_id = principals.principal(), _int(data, "session_id")
+        if sender is None or session_id not in connection.get(ENTERED, []):
+            return error("not_entered")
+        session = db.session.get(LiveSession, session_id)
+        participant = db.session.scalar(sa.select(Participant).where(
+            Participant.session_id == session_id, Participant.user_id == sender.user_id))
+        return {"ok": True, "state": payloads.trainee_state(session, participant, now())}
+
+    def on_answer(self, data):
+        """{"question_id", "choice", "seq"} -> acknowledged only once the answer is on disk."""
+        received = now()
+        sender = principals.principal()
+        question_id, seq = _int(data, "question_id"), _int(data, "seq")
+        choice = data.get("choice") if isinstance(data, dict) else None
+        if sender is None:
+            return error("unauthorized")
+        if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8:
+            return error("bad_request", "question_id, choice and seq are required")
+        question = db.session.get(SessionQuestion, question_id)
+        if question is None or question.session_id not in connection.get(ENTERED, []):
+            return error("not_open")
+        participant_id = db.session.scalar(sa.select(Participant.id).where(
+            Participant.session_id == question.session_id, Participant.user_id == sender.user_id))
+        db.session.remove()  # hold no connection while waiting for the group commit
+        job = AnswerJob(question.session_id, participant_id, question_id, choice, seq, received)
+        app = current_app._get_current_object()
+        if app.config.get("LIVE_GROUP_COMMIT", True):
+            return writer_for(app).submit(job)
+        ack = _apply_alone(job)
+        return ack
+
+    def on_focus_lost(self, data):
+        """The page lost focus or was hidden (切屏).  Past the paper's limit the attempt is submitted."""
+        sender, session_id = principals.principal(), _int(data, "session_id")
+        if sender is None or session_id not in connection.get(ENTERED, []):
+            return error("not_entered")
+        session = db.session.get(LiveSession, session_id)
+        participant = db.session.scalar(sa.select(Participant).where(
+            Participant.session_id == session_id, Participant.user_id == sender.user_id))
+        if session.status not in ("running", "paused") or participant.finished_at is not None:
+            return {"ok": True, "tab_switches": participant.tab_switches}
+        participant.tab_switches += 1
+        submitted = bool(session.tab_switch_limit and participant.tab_switches >= session.tab_switch_limit)
+        if submitted:
+            participant.finished_at = now()
+        db.session.commit()
+        emit.to_staff(session, "alert", {"participant_id": participant.id, "kind": "tab_switch",
+                                         "tab_switches": participant.tab_switches, "submitted": submitted})
+        return {"ok": True, "tab_switches": participant.tab_switches, "limit": session.tab_switch_limit,
+                "submitted": submitted}
+
+    # -- invigilators -------------------------------------------------------------------------
+
+    def _staff_session(self, data) -> tuple[User | None, LiveSession | None]:
+        sender, session_id = principals.principal(), _int(data, "session_id")
+        if sender is None or sender.role not in ("admin", "invigilator") or session_id is None:
+            return None, None
+        user = db.session.get(User, sender.user_id)
+        session = db.session.get(LiveSession, session_id)
+        if session is None or user is None or not user.active or not may_manage_session(user, session):
+            return None, None
+        return user, session
+
+    def on_watch(self, data):
+        _user, session = self._staff_session(data)
+        if session is None:
+            return error("forbidden")
+        join_room(emit.staff_room(session.id))
+        return {"ok": True, "state": engine.dashboard_state(session, now())}
+
+    def on_unwatch(self, data):
+        _user, session = self._staff_session(data)
+        if session is not None:
+            leave_room(emit.staff_room(session.id))
+        return {"ok": True}
+
+    def on_control(self, data):
+        """{"session_id", "action": start|next|close|pause|resume|extend|end|remove|announce, ...}"""
+        user, session = self._staff_session(data)
+        if session is None:
+            return error("forbidden")
+        action, moment = data.get("action"), now()
+        try:
+            if action == "start":
+                engine.start(session, moment)
+            elif action == "next":
+                engine.open_next(session, moment)
+            elif action == "close":
+                engine.close_question(session, moment)
+            elif action == "pause":
+                engine.pause(session, moment)
+            elif action == "resume":
+                engine.resume(session, moment)
+            elif action == "extend":
+                target = None
+                if _int(data, "participant_id"):
+                    target = db.session.get(Participant, data["participant_id"])
+                    if target is None or target.session_id != session.id:
+                        return error("not_found")
+                engine.extend(session, moment, _int(data, "seconds") or 0, target)
+            elif action == "end":
+                engine.end(session, moment)
+            elif action == "remove":
+                target = db.session.get(Participant, _int(data, "participant_id") or 0)
+                if target is None or target.session_id != session.id:
+                    return error("not_found")
+                engine.remove(session, target, moment)
+            elif action == "announce":
+                engine.announce(session, data.get("text") if isinstance(data.get("text"), str) else "", moment)
+            else:
+                return error("unknown_action")
+        except engine.Refused as refused:
+            db.session.rollback()
+            return error(refused.code, refused.message)
+        log.info("session %s: %s by %s", session.id, action, user.employee_no)
+        return {"ok": True, "state": engine.dashboard_state(session, moment)}
+
+
+def _apply_alone(job: AnswerJob) -> dict:
+    from live.writer import apply
+
+    ack = apply(job, {})
+    db.session.commit()
+    return ack
+
+
+def _ensure_background(app) -> None:
+    """The deadline ticker: one greenlet per process, started with the first connection."""
+    if app.config.get("LIVE_TICKER", True) and not app.extensions.get("examhall_ticker"):
+        from server.extensions import socketio
+
+        app.extensions["examhall_ticker"] = socketio.start_background_task(_tick_forever, app)
+
+
+def _tick_forever(app) -> None:
+    from server.extensions import socketio
+
+    interval = float(app.config.get("LIVE_TICK_SECONDS", 0.25))
+    while True:
+        try:
+            with app.app_context():
+                engine.tick(now())
+                db.session.remove()
+        except Exception:
+            log.exception("deadline ticker failed; continuing")
+        socketio.sleep(interval)

@@ -36,11 +36,26 @@ class LiveSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # The clock, all absolute server times (naive UTC).  Paced: the open question and its
+    # deadline; timed: the paper's deadline.  While paused, remaining_seconds holds what was left.
+    current_question_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("session_question.id", use_alter=True, name="fk_live_session_current_question",
+                      ondelete="SET NULL"))
+    question_open: Mapped[bool] = mapped_column(default=False)
+    question_opened_at: Mapped[datetime | None]
+    question_deadline_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    remaining_seconds: Mapped[float | None]
+    question_seconds: Mapped[int | None]
+    paper_seconds: Mapped[int | None]
+    tab_switch_limit: Mapped[int | None]
 
     paper: Mapped[Paper] = relationship()
     branch: Mapped[Branch] = relationship()
     questions: Mapped[list[SessionQuestion]] = relationship(
-        back_populates="session", order_by="SessionQuestion.position")
+        back_populates="session", order_by="SessionQuestion.position",
+        foreign_keys="SessionQuestion.session_id")
 
     __table_args__ = (
         sa.CheckConstraint("mode in ('paced', 'timed')", name="mode_known"),
@@ -65,7 +80,7 @@ class SessionQuestion(db.Model):
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     void: Mapped[str | None] = mapped_column(sa.String(12))
 
-    session: Mapped[LiveSession] = relationship(back_populates="questions")
+    session: Mapped[LiveSession] = relationship(back_populates="questions", foreign_keys=[session_id])
 
     __table_args__ = (sa.UniqueConstraint("session_id", "question_id", name="uq_session_question_source"),)
 
@@ -88,6 +103,14 @@ class Participant(db.Model):
     removed: Mapped[bool] = mapped_column(default=False)
     tab_switches: Mapped[int] = mapped_column(default=0)
     extra_seconds: Mapped[int] = mapped_column(default=0)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    connected_at: Mapped[datetime | None]
+    disconnected_at: Mapped[datetime | None]
+
+    @property
+    def connected(self) -> bool:
+        return self.connected_at is not None and (self.disconnected_at is None or
+                                                  self.disconnected_at < self.connected_at)
 
     session: Mapped[LiveSession] = relationship()
     user: Mapped[User] = relationship()

@@ -45,7 +45,8 @@ def create_session(actor: User, paper: Paper, title: str, mode: str, roster: lis
         join_code=_join_code(), seed=secrets.randbits(48), multi_rule=paper.multi_rule,
         rounding_step=paper.rounding_step, pass_percent=paper.pass_percent,
         speed_bonus_points=paper.speed_bonus_points, speed_bonus_seconds=paper.speed_bonus_seconds,
-        show_key=paper.show_key)
+        show_key=paper.show_key, question_seconds=paper.question_seconds or 30,
+        paper_seconds=paper.paper_seconds or 1800, tab_switch_limit=paper.tab_switch_limit)
     db.session.add(session)
     db.session.flush()
     for user in {u.id: u for u in roster}.values():

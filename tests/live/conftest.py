@@ -70,3 +70,51 @@ def live_server(migrated, tmp_path_factory):
     server = ServerProcess(migrated, tmp_path_factory.mktemp("live-instance"))
     yield server
     server.stop()
+
+
+# --- live sessions in-process, with a clock the test moves ----------------------------------------
+
+from tests.server.exams.conftest import bank, fixed_paper, make_trainees  # noqa: E402, F401  (shared builders)
+
+
+@pytest.fixture
+def clock(app):
+    from live.clock import FakeClock
+
+    fake = FakeClock()
+    app.config.update(LIVE_CLOCK=fake, LIVE_TICKER=False, LIVE_GRACE_SECONDS=2)
+    return fake
+
+
+class Live:
+    """Socket.IO test clients over the real login, one per user.  Every event runs in a fresh
+    app context, as each handler does in the server (Flask-Login caches the user on ``g``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def connect(self, employee_no: str):
+        from server.extensions import socketio
+        from tests.conftest import PASSWORD, Auth
+
+        flask_client = self.app.test_client()
+        Auth(flask_client).login(employee_no, PASSWORD)
+        with self.app.app_context():
+            client = socketio.test_client(self.app, namespace="/live", flask_test_client=flask_client)
+        assert client.is_connected("/live"), employee_no
+        return client
+
+
+def call(client, event, data=None):
+    with client.app.app_context():
+        return client.emit(event, data, namespace="/live", callback=True)
+
+
+def events(client, name=None):
+    received = client.get_received("/live")
+    return [e for e in received if name is None or e["name"] == name]
+
+
+@pytest.fixture
+def live(app, clock):
+    return Live(app)

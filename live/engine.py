@@ -1,0 +1,294 @@
+"""The live exam engine: what the invigilator's controls and the clock do to a session, and
+whether an answer may be accepted.  State lives in the database (absolute deadlines), so any
+process can act on a session and a restarted server resumes where it was."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from live import emit, payloads
+from live.clock import iso
+from server.exams import operations
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from server.extensions import db
+from server.models import User
+
+
+class Refused(Exception):
+    """A control or an answer that is not allowed now; ``code`` is part of the protocol."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("LIVE_GRACE_SECONDS", 2)))
+
+
+def participants(session: LiveSession) -> list[Participant]:
+    return list(db.session.scalars(sa.select(Participant).where(
+        Participant.session_id == session.id, Participant.removed.is_(False)).order_by(Participant.id)))
+
+
+def _uniform(session: LiveSession) -> bool:
+    """Whether every trainee sees the same question payloads (no shuffles)."""
+    return not (session.paper.shuffle_options or session.paper.shuffle_questions or session.paper.mode == "draw")
+
+
+def _question_event(session: LiveSession, question: SessionQuestion, now: datetime):
+    def build(participant: Participant) -> dict:
+        return {"question": payloads.question_for_trainee(question, participant),
+                "deadline": iso(session.question_deadline_at), "server_time": iso(now),
+                "remaining": payloads.remaining(session.question_deadline_at, now, session,
+                                                participant.extra_seconds)}
+    if _uniform(session):
+        sample = db.session.scalar(sa.select(Participant).where(Participant.session_id == session.id))
+        return build(sample) if sample else {}
+    return build
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+
+def start(session: LiveSession, now: datetime) -> None:
+    """Lobby -> running: freeze the questions; timed papers go out at once with their deadline."""
+    if session.status != "lobby":
+        raise Refused("not_in_lobby")
+    operations.freeze(session)
+    session.status, session.started_at = "running", now
+    if session.mode == "timed":
+        session.deadline_at = now + timedelta(seconds=session.paper_seconds or 1800)
+    db.session.commit()
+    if session.mode == "timed":
+        emit.to_trainees(session, "state", lambda p: payloads.trainee_state(session, p, now))
+    else:
+        emit.to_trainees(session, "started", {"server_time": iso(now)})
+    emit.to_staff(session, "status", status_payload(session, now))
+
+
+def open_next(session: LiveSession, now: datetime) -> SessionQuestion:
+    """Paced: open the next question for everyone, with its deadline."""
+    if session.mode != "paced" or session.status != "running":
+        raise Refused("not_running")
+    if session.question_open:
+        close_question(session, now)
+    ordered = sorted(session.questions, key=lambda q: q.position)
+    position = next((i for i, q in enumerate(ordered) if q.id == session.current_question_id), -1) + 1
+    if position >= len(ordered):
+        raise Refused("no_more_questions")
+    question = ordered[position]
+    session.current_question_id, session.question_open = question.id, True
+    session.question_opened_at = now
+    session.question_deadline_at = now + timedelta(seconds=session.question_seconds or 30)
+    db.session.commit()
+    emit.to_trainees(session, "question", _question_event(session, question, now))
+    emit.to_staff(session, "status", status_payload(session, now))
+    return question
+
+
+def distribution(question: SessionQuestion) -> dict[str, int]:
+    counts = Counter()
+    for choice in db.session.scalars(sa.select(Answer.choice).where(Answer.session_question_id == question.id)):
+        for letter in choice:
+            counts[letter] += 1
+    letters = sorted(question.options) if question.options else ["T", "F"]
+    return {letter: counts.get(letter, 0) for letter in letters}
+
+
+def close_question(session: LiveSession, now: datetime) -> bool:
+    """Close the open question (idempotent across processes: only the one that flips the flag
+    announces it).  Reveals the key and distribution when the paper says so."""
+    question_id = session.current_question_id
+    changed = db.session.execute(sa.update(LiveSession).where(
+        LiveSession.id == session.id, LiveSession.question_open.is_(True),
+        LiveSession.current_question_id == question_id).values(question_open=False)).rowcount
+    db.session.commit()
+    db.session.refresh(session)
+    if not changed:
+        return False
+    question = db.session.get(SessionQuestion, question_id)
+    counts = distribution(question)
+    if session.show_key == "after_question":
+        if _uniform(session):
+            emit.to_trainees(session, "question_closed", payloads.revealed(question, None, counts))
+        else:
+            emit.to_trainees(session, "question_closed", lambda p: payloads.revealed(question, p, counts))
+    else:
+        emit.to_trainees(session, "question_closed", {"question_id": question.id})
+    emit.to_staff(session, "question_closed", {"question_id": question.id, "key": question.answer,
+                                               "distribution": counts})
+    return True
+
+
+def pause(session: LiveSession, now: datetime) -> None:
+    if session.status != "running":
+        raise Refused("not_running")
+    deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
+    session.status, session.paused_at = "paused", now
+    session.remaining_seconds = max(0.0, (deadline - now).total_seconds()) if deadline else None
+    db.session.commit()
+    emit.to_trainees(session, "paused", {"server_time": iso(now), "remaining": session.remaining_seconds})
+    emit.to_staff(session, "status", status_payload(session, now))
+
+
+def resume(session: LiveSession, now: datetime) -> None:
+    if session.status != "paused":
+        raise Refused("not_paused")
+    if session.remaining_seconds is not None:
+        deadline = now + timedelta(seconds=session.remaining_seconds)
+        if session.mode == "paced":
+            session.question_deadline_at = deadline
+        else:
+            session.deadline_at = deadline
+    session.status, session.paused_at, session.remaining_seconds = "running", None, None
+    db.session.commit()
+    deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
+    emit.to_trainees(session, "resumed", {"server_time": iso(now), "deadline": iso(deadline),
+                                          "remaining": payloads.remaining(deadline, now, session)})
+    emit.to_staff(session, "status", status_payload(session, now))
+
+
+def extend(session: LiveSession, now: datetime, seconds: int, participant: Participant | None = None) -> None:
+    """Give everyone (or one trainee) more time on the current question (paced) or the paper (timed)."""
+    if session.status not in ("running", "paused") or not 0 < seconds <= 3600:
+        raise Refused("cannot_extend")
+    if participant is not None:
+        participant.extra_seconds += seconds
+    elif session.status == "paused" and session.remaining_seconds is not None:
+        session.remaining_seconds += seconds
+    elif session.mode == "paced" and session.question_deadline_at:
+        session.question_deadline_at += timedelta(seconds=seconds)
+    elif session.deadline_at:
+        session.deadline_at += timedelta(seconds=seconds)
+    db.session.commit()
+    deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
+    payload = {"server_time": iso(now), "deadline": iso(deadline)}
+    if participant is not None:
+        emit.to_user(participant.user_id, "time_extended", {
+            **payload, "remaining": payloads.remaining(deadline, now, session, participant.extra_seconds)})
+    else:
+        emit.to_trainees(session, "time_extended", {**payload, "remaining": payloads.remaining(deadline, now, session)})
+    emit.to_staff(session, "status", status_payload(session, now))
+
+
+def end(session: LiveSession, now: datetime) -> None:
+    """End the session: every attempt is submitted, pass/fail recorded, scores sent."""
+    if session.status == "ended":
+        return
+    if session.status == "lobby":
+        operations.freeze(session)
+    session.question_open = False
+    operations.end_session(session, now)
+    emit.to_trainees(session, "ended", lambda p: {"score": {"total": str(p.total), "passed": p.passed}}
+                     if session.show_key != "never" else {})
+    emit.to_staff(session, "status", status_payload(session, now))
+
+
+def remove(session: LiveSession, participant: Participant, now: datetime) -> None:
+    participant.removed, participant.finished_at = True, now
+    db.session.commit()
+    emit.to_user(participant.user_id, "removed", {})
+    emit.to_staff(session, "roster", roster_payload(session))
+
+
+def announce(session: LiveSession, text: str, now: datetime) -> None:
+    text = (text or "").strip()[:500]
+    if not text:
+        raise Refused("empty_announcement")
+    emit.to_trainees(session, "announcement", {"text": text, "server_time": iso(now)})
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def check_answer(session: LiveSession, participant: Participant, question: SessionQuestion, now: datetime) -> None:
+    """Raises Refused unless an answer to ``question`` may be accepted now (server time only)."""
+    if participant.removed:
+        raise Refused("removed")
+    if participant.finished_at is not None or session.status == "ended":
+        raise Refused("finished")
+    if session.status == "paused":
+        raise Refused("paused")
+    if session.status != "running" or question.id not in participant.question_order:
+        raise Refused("not_open")
+    extra = timedelta(seconds=participant.extra_seconds)
+    if session.mode == "paced":
+        if question.id != session.current_question_id:
+            raise Refused("not_open")
+        if not session.question_open or now > session.question_deadline_at + extra + grace():
+            raise Refused("late")
+    elif now > session.deadline_at + extra + grace():
+        raise Refused("late")
+
+
+def seconds_into(session: LiveSession, now: datetime) -> float | None:
+    opened = session.question_opened_at if session.mode == "paced" else session.started_at
+    return (now - opened).total_seconds() if opened else None
+
+
+def all_connected_answered(session: LiveSession) -> bool:
+    """Paced: every connected trainee has answered the open question (the disconnected never stall it)."""
+    connected = [p for p in participants(session) if p.connected and p.finished_at is None]
+    if not connected:
+        return False
+    answered = set(db.session.scalars(sa.select(Answer.participant_id).where(
+        Answer.session_question_id == session.current_question_id)))
+    return all(p.id in answered for p in connected)
+
+
+# --- the clock ----------------------------------------------------------------------------------
+
+
+def tick(now: datetime) -> None:
+    """Close questions and end timed papers whose deadlines (plus grace) have passed."""
+    running = db.session.scalars(sa.select(LiveSession).where(LiveSession.status == "running"))
+    for session in list(running):
+        if session.mode == "paced" and session.question_open and session.question_deadline_at:
+            latest = max([p.extra_seconds for p in participants(session)] or [0])
+            if now > session.question_deadline_at + timedelta(seconds=latest) + grace():
+                close_question(session, now)
+        elif session.mode == "timed" and session.deadline_at:
+            latest = max([p.extra_seconds for p in participants(session)] or [0])
+            if now > session.deadline_at + timedelta(seconds=latest) + grace():
+                end(session, now)
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def roster_payload(session: LiveSession) -> list[dict]:
+    answered = set()
+    if session.current_question_id:
+        answered = set(db.session.scalars(sa.select(Answer.participant_id).where(
+            Answer.session_question_id == session.current_question_id)))
+    users = {u.id: u for u in db.session.scalars(sa.select(User).join(Participant).where(
+        Participant.session_id == session.id))}
+    return [{"participant_id": p.id, "employee_no": users[p.user_id].employee_no, "name": users[p.user_id].name,
+             "branch": p.branch.name, "connected": p.connected, "answered_current": p.id in answered,
+             "answered": p.answered, "total": str(p.total), "tab_switches": p.tab_switches, "removed": p.removed,
+             "finished": p.finished_at is not None}
+            for p in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)
+                                        .order_by(Participant.id))]
+
+
+def status_payload(session: LiveSession, now: datetime) -> dict:
+    deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
+    return {"session_id": session.id, "status": session.status, "mode": session.mode,
+            "current_question_id": session.current_question_id, "question_open": session.question_open,
+            "deadline": iso(deadline), "remaining": payloads.remaining(deadline, now, session),
+            "server_time": iso(now)}
+
+
+def dashboard_state(session: LiveSession, now: datetime) -> dict:
+    state = {"status": status_payload(session, now), "roster": roster_payload(session),
+             "join_code": session.join_code, "title": session.title,
+             "questions": [{"id": q.id, "position": q.position, "type": q.type, "stem": q.stem,
+                            "options": q.options, "answer": q.answer} for q in session.questions]}
+    if session.current_question_id:
+        state["distribution"] = distribution(db.session.get(SessionQuestion, session.current_question_id))
+    return state

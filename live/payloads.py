@@ -1,0 +1,82 @@
+"""What is sent to whom.  Trainee payloads never carry a key, another trainee's answer, or a
+distribution before the question closes; everything that does is built in one place here."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from live.clock import iso
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from server.extensions import db
+from server.papers import draw
+
+
+def remaining(deadline: datetime | None, now: datetime, session: LiveSession, extra: int = 0) -> float | None:
+    if session.paused_at is not None:
+        return session.remaining_seconds
+    if deadline is None:
+        return None
+    return max(0.0, (deadline - now).total_seconds() + extra)
+
+
+def question_for_trainee(question: SessionQuestion, participant: Participant) -> dict:
+    """The question as this trainee sees it: options relabelled A, B, C… in their shuffled order."""
+    order = (participant.option_orders or {}).get(str(question.id)) or "".join(sorted(question.options))
+    options = [{"letter": chr(ord("A") + i), "text": question.options[canonical]}
+               for i, canonical in enumerate(order)] if question.options else []
+    position = participant.question_order.index(question.id) + 1 if question.id in participant.question_order else None
+    return {"id": question.id, "position": position, "total": len(participant.question_order),
+            "type": question.type, "stem": question.stem, "options": options, "points": str(question.points)}
+
+
+def revealed(question: SessionQuestion, participant: Participant | None, counts: dict | None) -> dict:
+    """What is shown after a question closes: the key in the trainee's letters, and how many
+    picked each option."""
+    order = (participant.option_orders or {}).get(str(question.id)) if participant else None
+    payload = {"question_id": question.id, "key": draw.to_display(order, question.answer)
+               if question.type != "judge" else question.answer}
+    if counts is not None:
+        payload["distribution"] = {draw.to_display(order, k) if question.type != "judge" else k: v
+                                   for k, v in counts.items()}
+    if question.explanation:
+        payload["explanation"] = question.explanation
+    return payload
+
+
+def saved_answers(participant: Participant) -> dict:
+    rows = db.session.scalars(sa.select(Answer).where(Answer.participant_id == participant.id))
+    result = {}
+    for answer in rows:
+        order = (participant.option_orders or {}).get(str(answer.session_question_id))
+        result[str(answer.session_question_id)] = {"choice": draw.to_display(order, answer.choice), "seq": answer.seq}
+    return result
+
+
+def trainee_state(session: LiveSession, participant: Participant, now: datetime) -> dict:
+    """The full snapshot a (re)connecting trainee gets."""
+    state = {
+        "session": {"id": session.id, "title": session.title, "mode": session.mode, "status": session.status,
+                    "show_key": session.show_key},
+        "server_time": iso(now),
+        "finished": participant.finished_at is not None or participant.removed,
+        "answers": saved_answers(participant),
+        "last_seq": participant.last_seq,
+        "question": None, "questions": [], "deadline": None, "remaining": None, "question_open": False,
+    }
+    by_id = {q.id: q for q in session.questions}
+    if session.status in ("running", "paused") and session.mode == "paced" and session.current_question_id:
+        question = by_id[session.current_question_id]
+        state["question"] = question_for_trainee(question, participant)
+        state["question_open"] = session.question_open
+        state["deadline"] = iso(session.question_deadline_at)
+        state["remaining"] = remaining(session.question_deadline_at, now, session, participant.extra_seconds)
+        if not session.question_open and session.show_key == "after_question":
+            state["revealed"] = revealed(question, participant, None)
+    elif session.status in ("running", "paused") and session.mode == "timed":
+        state["questions"] = [question_for_trainee(by_id[i], participant) for i in participant.question_order]
+        state["deadline"] = iso(session.deadline_at)
+        state["remaining"] = remaining(session.deadline_at, now, session, participant.extra_seconds)
+    if session.status == "ended":
+        state["score"] = {"total": str(participant.total), "passed": participant.passed}
+    return state

@@ -1,0 +1,257 @@
+"""The live engine through Socket.IO test clients: paced and timed exams, the server's clock,
+durable acknowledged answers, reconnects, access checks and what trainees may see."""
+from __future__ import annotations
+
+import json
+
+import gevent
+import pytest
+import sqlalchemy as sa
+
+from live.writer import AnswerJob, writer_for
+from server.exams import operations as exams
+from server.exams.models import Answer, LiveSession, Participant
+from server.extensions import db
+from tests.live.conftest import call, events
+
+
+@pytest.fixture
+def paced(app, fixed_paper, people, make_trainees):
+    fixed_paper.show_key = "after_question"
+    fixed_paper.question_seconds = 20
+    db.session.commit()
+    roster = make_trainees(3)
+    return exams.create_session(people["inv_bj"], fixed_paper, "逐题考试", "paced", roster)
+
+
+@pytest.fixture
+def timed(app, fixed_paper, people, make_trainees):
+    fixed_paper.paper_seconds = 600
+    db.session.commit()
+    return exams.create_session(people["inv_bj"], fixed_paper, "限时考试", "timed", make_trainees(2))
+
+
+def _answer(client, question, choice, seq):
+    return call(client, "answer", {"question_id": question["id"], "choice": choice, "seq": seq})
+
+
+def _key_letter(question_payload, stem_text):
+    return next(o["letter"] for o in question_payload["options"] if o["text"] == stem_text)
+
+
+def test_a_paced_question_goes_to_everyone_and_answers_are_acknowledged(live, paced, clock):
+    staff = live.connect("J100")
+    assert call(staff, "watch", {"session_id": paced.id})["ok"]
+    trainees = [live.connect(f"S00{n}") for n in range(3)]
+    for trainee in trainees:
+        entered = call(trainee, "enter", {"code": paced.join_code})
+        assert entered["ok"], entered
+        assert entered["state"]["session"]["status"] == "lobby"
+    assert call(staff, "control", {"session_id": paced.id, "action": "start"})["ok"]
+    opened = call(staff, "control", {"session_id": paced.id, "action": "next"})
+    assert opened["ok"]
+    for trainee in trainees:
+        question = events(trainee, "question")[-1]["args"][0]
+        assert question["remaining"] == 20 and question["question"]["type"] == "judge"
+    question = question["question"]
+    ack = _answer(trainees[0], question, "T", 1)
+    assert ack == {"ok": True, "status": "saved", "question_id": question["id"], "seq": 1}
+    assert _answer(trainees[0], question, "T", 1)["status"] == "duplicate"  # a resend is harmless
+    assert _answer(trainees[0], question, "F", 2)["status"] == "saved"  # a changed answer
+    stored = db.session.scalar(sa.select(Answer).where(Answer.session_question_id == question["id"]))
+    assert (stored.choice, stored.seq) == ("F", 2)
+
+
+def test_the_server_clock_decides_late_answers_with_grace(live, paced, clock):
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(trainee, "question")[-1]["args"][0]["question"]
+    clock.advance(21)  # past the 20 s deadline, within the 2 s grace
+    assert _answer(trainee, question, "T", 1)["ok"]
+    clock.advance(2)
+    late = _answer(trainee, question, "F", 2)
+    assert late["ok"] is False and late["error"]["code"] == "late"
+
+
+def test_closing_reveals_the_key_and_nothing_earlier_does(live, paced, clock):
+    staff = live.connect("J100")
+    call(staff, "watch", {"session_id": paced.id})
+    trainees = [live.connect(f"S00{n}") for n in range(2)]
+    for trainee in trainees:
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    for _ in range(6):  # every question: open, answer, close
+        call(staff, "control", {"session_id": paced.id, "action": "next"})
+        before_close = [e for t in trainees for e in events(t)]
+        blob = json.dumps(before_close, ensure_ascii=False)
+        assert '"key"' not in blob and '"answer"' not in blob and "distribution" not in blob
+        question = [e for e in before_close if e["name"] == "question"][-1]["args"][0]["question"]
+        _answer(trainees[0], question, question["options"][0]["letter"] if question["options"] else "T", 1)
+        call(staff, "control", {"session_id": paced.id, "action": "close"})
+        for trainee in trainees:  # drains what each received, so the next round starts clean
+            closed = events(trainee, "question_closed")[-1]["args"][0]
+            assert closed["question_id"] == question["id"] and "key" in closed and "distribution" in closed
+    staff_view = events(staff)
+    assert any(e["name"] == "question_closed" and "key" in e["args"][0] for e in staff_view)
+
+
+def test_a_question_closes_when_every_connected_trainee_has_answered(live, paced, clock):
+    staff = live.connect("J100")
+    present = [live.connect("S000"), live.connect("S001")]  # S002 never connects
+    for trainee in present:
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(present[0], "question")[-1]["args"][0]["question"]
+    _answer(present[0], question, "T", 1)
+    db.session.refresh(paced)
+    assert paced.question_open
+    _answer(present[1], question, "F", 1)
+    db.session.refresh(paced)
+    assert not paced.question_open  # the absent trainee did not stall it
+
+
+def test_pause_stops_the_clock_and_resume_restores_the_remaining_time(live, paced, clock):
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(trainee, "question")[-1]["args"][0]["question"]
+    clock.advance(5)
+    call(staff, "control", {"session_id": paced.id, "action": "pause"})
+    assert events(trainee, "paused")[-1]["args"][0]["remaining"] == 15
+    assert _answer(trainee, question, "T", 1)["error"]["code"] == "paused"
+    clock.advance(300)  # a long pause costs no time
+    call(staff, "control", {"session_id": paced.id, "action": "resume"})
+    assert events(trainee, "resumed")[-1]["args"][0]["remaining"] == 15
+    clock.advance(14)
+    assert _answer(trainee, question, "T", 1)["ok"]
+
+
+def test_extend_time_for_one_trainee(live, paced, clock):
+    staff = live.connect("J100")
+    slow, other = live.connect("S000"), live.connect("S001")
+    for trainee in (slow, other):
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    state = call(staff, "control", {"session_id": paced.id, "action": "next"})["state"]
+    question = events(slow, "question")[-1]["args"][0]["question"]
+    slow_id = next(p["participant_id"] for p in state["roster"] if p["employee_no"] == "S000")
+    call(staff, "control", {"session_id": paced.id, "action": "extend", "seconds": 30, "participant_id": slow_id})
+    assert events(slow, "time_extended")[-1]["args"][0]["remaining"] == 50
+    assert not events(other, "time_extended")
+    clock.advance(40)
+    assert _answer(slow, question, "T", 1)["ok"]
+    assert _answer(other, question, "T", 1)["error"]["code"] == "late"
+
+
+def test_a_timed_paper_arrives_whole_and_ends_at_the_deadline(app, live, timed, clock):
+    from live import engine
+
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": timed.id})
+    call(staff, "control", {"session_id": timed.id, "action": "start"})
+    state = events(trainee, "state")[-1]["args"][0]
+    assert len(state["questions"]) == 6 and state["remaining"] == 600
+    assert '"answer"' not in json.dumps(state) and '"key"' not in json.dumps(state)
+    last, first = state["questions"][-1], state["questions"][0]
+    assert _answer(trainee, last, last["options"][0]["letter"], 1)["ok"]  # any order
+    assert _answer(trainee, first, "T", 2)["ok"]
+    clock.advance(601)
+    engine.tick(clock.now())
+    db.session.refresh(timed)
+    assert timed.status == "running"  # within grace
+    clock.advance(2)
+    engine.tick(clock.now())
+    db.session.refresh(timed)
+    assert timed.status == "ended"
+    ended = events(trainee, "ended")[-1]["args"][0]
+    assert "score" in ended
+    assert _answer(trainee, first, "F", 3)["error"]["code"] == "finished"
+
+
+def test_a_trainee_who_comes_back_gets_everything_they_saved(live, timed, clock):
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": timed.id})
+    call(staff, "control", {"session_id": timed.id, "action": "start"})
+    questions = events(trainee, "state")[-1]["args"][0]["questions"]
+    _answer(trainee, questions[0], "T", 1)
+    _answer(trainee, questions[2], questions[2]["options"][1]["letter"], 2)
+    trainee.disconnect(namespace="/live")
+    clock.advance(100)
+    again = live.connect("S000")
+    state = call(again, "enter", {"session_id": timed.id})["state"]
+    assert state["answers"] == {str(questions[0]["id"]): {"choice": "T", "seq": 1},
+                                str(questions[2]["id"]): {"choice": questions[2]["options"][1]["letter"], "seq": 2}}
+    assert state["remaining"] == 500 and state["last_seq"] == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2  # nothing counted twice
+
+
+def test_who_may_do_what(live, paced, people, clock):
+    trainee = live.connect("S000")
+    assert call(trainee, "control", {"session_id": paced.id, "action": "start"})["error"]["code"] == "forbidden"
+    assert call(trainee, "watch", {"session_id": paced.id})["error"]["code"] == "forbidden"
+    other_branch = live.connect("J200")
+    assert call(other_branch, "watch", {"session_id": paced.id})["error"]["code"] == "forbidden"
+    outsider = live.connect("T200")  # a trainee not on this roster
+    assert call(outsider, "enter", {"code": paced.join_code})["error"]["code"] == "not_on_roster"
+    question = {"id": 1}
+    assert _answer(outsider, question, "T", 1)["error"]["code"] == "not_open"
+    assert call(outsider, "answer", {"question_id": "x"})["error"]["code"] == "bad_request"
+
+
+def test_failed_joins_are_rate_limited(live, paced, clock):
+    outsider = live.connect("T200")
+    codes = [call(outsider, "enter", {"code": f"WRONG{n}"})["error"]["code"] for n in range(11)]
+    assert codes[:10] == ["not_on_roster"] * 10 and codes[10] == "rate_limited"
+
+
+def test_tab_switches_are_counted_and_the_limit_submits(live, timed, clock):
+    timed.tab_switch_limit = 2
+    db.session.commit()
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(staff, "watch", {"session_id": timed.id})
+    call(trainee, "enter", {"session_id": timed.id})
+    call(staff, "control", {"session_id": timed.id, "action": "start"})
+    first = call(trainee, "focus_lost", {"session_id": timed.id, "kind": "hidden"})
+    assert first["tab_switches"] == 1 and not first["submitted"]
+    assert call(trainee, "focus_lost", {"session_id": timed.id, "kind": "blur"})["submitted"]
+    question = events(trainee, "state")[-1]["args"][0]["questions"][0]
+    assert _answer(trainee, question, "T", 1)["error"]["code"] == "finished"
+    alerts = [e["args"][0] for e in events(staff, "alert")]
+    assert alerts[-1]["submitted"] and alerts[-1]["tab_switches"] == 2
+
+
+def test_remove_and_announce(live, paced, clock):
+    staff, trainee, other = live.connect("J100"), live.connect("S000"), live.connect("S001")
+    for t in (trainee, other):
+        call(t, "enter", {"session_id": paced.id})
+    state = call(staff, "control", {"session_id": paced.id, "action": "announce", "text": "请关闭手机"})["state"]
+    assert events(other, "announcement")[-1]["args"][0]["text"] == "请关闭手机"
+    target = next(p["participant_id"] for p in state["roster"] if p["employee_no"] == "S000")
+    call(staff, "control", {"session_id": paced.id, "action": "remove", "participant_id": target})
+    assert events(trainee, "removed")
+    assert call(trainee, "enter", {"session_id": paced.id})["error"]["code"] == "removed"
+
+
+def test_answers_arriving_together_are_committed_in_groups(app, paced, clock):
+    from live import engine
+
+    engine.start(paced, clock.now())
+    engine.open_next(paced, clock.now())
+    participants = db.session.scalars(sa.select(Participant).where(Participant.session_id == paced.id)).all()
+    writer = writer_for(app)
+    writer.wait_seconds = 0.05
+    jobs = [AnswerJob(paced.id, p.id, paced.current_question_id, "T", seq, clock.now())
+            for p in participants for seq in range(1, 11)]
+    results = [gevent.spawn(writer.submit, job) for job in jobs]
+    gevent.joinall(results)
+    acks = [g.value for g in results]
+    assert all(a["ok"] for a in acks) and len(acks) == 30
+    assert writer.batches < len(jobs)  # several answers per commit
+    db.session.expire_all()
+    assert {p.last_seq for p in db.session.scalars(sa.select(Participant))} == {10}
+    session = db.session.get(LiveSession, paced.id)
+    assert session.status == "running"
