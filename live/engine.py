@@ -178,11 +178,17 @@ def extend(session: LiveSession, now: datetime, seconds: int, participant: Parti
 
 def end(session: LiveSession, now: datetime) -> None:
     """End the session: every attempt is submitted, pass/fail recorded, scores sent."""
-    if session.status == "ended":
-        return
     if session.status == "lobby":
         operations.freeze(session)
-    session.question_open = False
+        db.session.commit()
+    # Only the process that flips the status announces the end (several may see the deadline).
+    changed = db.session.execute(sa.update(LiveSession).where(
+        LiveSession.id == session.id, LiveSession.status != "ended").values(
+        status="ended", ended_at=now, question_open=False)).rowcount
+    db.session.commit()
+    db.session.refresh(session)
+    if not changed:
+        return
     operations.end_session(session, now)
     emit.to_trainees(session, "ended", lambda p: {"score": {"total": str(p.total), "passed": p.passed}}
                      if session.show_key != "never" else {})

@@ -23,17 +23,25 @@ def _free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, instance: Path, extra_env: dict | None = None):
-        self.port = _free_port()
+    def __init__(self, database_url: str, instance: Path, extra_env: dict | None = None, port: int | None = None):
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "EXAMHALL_INSTANCE_PATH": str(instance),
-               "SECRET_KEY": "live-test-secret", "EXAMHALL_PORT": str(self.port), **(extra_env or {})}
+        self.env = {**os.environ, "DATABASE_URL": database_url, "EXAMHALL_INSTANCE_PATH": str(instance),
+                    "SECRET_KEY": "live-test-secret", "EXAMHALL_PORT": str(self.port), **(extra_env or {})}
         self.log = instance / "server.log"
         instance.mkdir(parents=True, exist_ok=True)
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
+        self.start()
+
+    def start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the machine or the process dies."""
+        self.process.kill()
+        self.process.wait()
 
     def _wait_until_up(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

@@ -1,0 +1,81 @@
+"""Two server processes on PostgreSQL and Redis run one exam: the invigilator on one drives
+trainees on the other (emits cross through the Socket.IO message queue)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import redis
+import socketio
+
+from server.exams import operations as exams
+from tests.conftest import PASSWORD, TEST_DATABASE, _require_service
+from tests.live.conftest import ServerProcess
+
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def _client(server, employee_no):
+    session = server.login(employee_no, PASSWORD)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    client = socketio.Client()
+    received = {}
+    events = threading.Event()
+
+    def record(name):
+        def handler(data):
+            received.setdefault(name, []).append(data)
+            events.set()
+        return handler
+
+    for name in ("question", "progress", "question_closed", "started"):
+        client.on(name, record(name), namespace="/live")
+    client.connect(server.url, headers={"Cookie": cookie}, namespaces=["/live"], transports=["websocket"],
+                   wait_timeout=5)
+    return client, received
+
+
+def _wait(received, name, timeout=10.0):
+    pause = threading.Event()
+    for _ in range(int(timeout * 20)):
+        if received.get(name):
+            return received[name]
+        pause.wait(0.05)
+    raise AssertionError(f"no {name} event")
+
+
+def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_paper, people, make_trainees,
+                                                                 migrated, tmp_path):
+    if TEST_DATABASE != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of `make test`")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError as exc:
+        _require_service("Redis", exc)
+    session_id = exams.create_session(people["inv_bj"], fixed_paper, "两进程", "paced", make_trainees(2)).id
+    env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL}
+    first = ServerProcess(migrated, tmp_path / "a", env)
+    second = ServerProcess(migrated, tmp_path / "b", env)
+    try:
+        staff, staff_events = _client(first, "J100")
+        trainees = [_client(second, name) for name in ("S000", "S001")]
+        assert staff.call("watch", {"session_id": session_id}, namespace="/live")["ok"]
+        for client, _events in trainees:
+            assert client.call("enter", {"session_id": session_id}, namespace="/live")["ok"]
+        assert staff.call("control", {"session_id": session_id, "action": "start"}, namespace="/live")["ok"]
+        assert staff.call("control", {"session_id": session_id, "action": "next"}, namespace="/live")["ok"]
+        for _connection, received in trainees:
+            question = _wait(received, "question")[-1]["question"]
+        ack = trainees[0][0].call("answer", {"question_id": question["id"], "choice": "T", "seq": 1},
+                                  namespace="/live")
+        assert ack["ok"] and ack["status"] == "saved"
+        progress = _wait(staff_events, "progress")[-1]
+        assert progress["distribution"]["T"] == 1  # emitted by the other process, through Redis
+        trainees[1][0].call("answer", {"question_id": question["id"], "choice": "F", "seq": 1}, namespace="/live")
+        closed = _wait(trainees[0][1], "question_closed")[-1]
+        assert closed["question_id"] == question["id"]
+        for client, _events in [*trainees, (staff, None)]:
+            client.disconnect()
+    finally:
+        first.stop()
+        second.stop()
