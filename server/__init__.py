@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.bank.controllers import bp as bank_bp
     from server.branches.controllers import bp as branches_bp
     from server.exams.controllers import bp as exams_bp
+    from server.exams.live_pages import bp as live_pages_bp
     from server.home import bp as home_bp
     from server.papers.controllers import bp as papers_bp
     from server.users.controllers import bp as users_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(bank_api_bp)
     app.register_blueprint(papers_bp)
     app.register_blueprint(exams_bp)
+    app.register_blueprint(live_pages_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(vendor_bp)
     import live

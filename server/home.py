@@ -23,7 +23,9 @@ def index():
             counts[role.value] = db.session.scalar(
                 sa.select(sa.func.count()).select_from(query.subquery())
             )
-    return render_template("home.html", counts=counts)
+    from server.exams.util import open_participations
+
+    return render_template("home.html", counts=counts, open_exams=open_participations(current_user))
 
 
 @bp.route("/healthz")

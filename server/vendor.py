@@ -14,6 +14,8 @@ NODE_MODULES = PROJECT_ROOT / "node_modules"
 ASSETS = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
     "socket.io.min.js.map": "socket.io-client/dist/socket.io.min.js.map",
+    "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+    "chart.umd.min.js.map": "chart.js/dist/chart.umd.min.js.map",
 }
 
 

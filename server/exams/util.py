@@ -31,3 +31,9 @@ def roster_from_branch(branch: Branch) -> list[User]:
 def participations(user: User) -> list[Participant]:
     return list(db.session.scalars(sa.select(Participant).join(Participant.session).where(
         Participant.user_id == user.id).order_by(LiveSession.created_at.desc())))
+
+
+def open_participations(user: User) -> list[Participant]:
+    """The user's sessions that have not ended (to rejoin from the start page)."""
+    return list(db.session.scalars(sa.select(Participant).join(Participant.session).where(
+        Participant.user_id == user.id, Participant.removed.is_(False), LiveSession.status != "ended")))

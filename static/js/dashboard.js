@@ -1,0 +1,240 @@
+// The invigilator's live dashboard (and, with data-projector, the projector view).  It shows
+// what the server reports and sends controls; the server checks every control.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root) { return; }
+  var T = JSON.parse(document.getElementById("live-texts").textContent);
+  var sessionId = Number(root.dataset.session);
+  var projector = root.dataset.projector === "1";
+  var socket = io("/live", { transports: ["websocket"] });
+  var state = { roster: [], questions: [], status: {}, distribution: {} };
+  var deadlineAt = null;
+  var charts = {};
+  var $ = function (id) { return document.getElementById(id); };
+
+  function fmt(text, values) {
+    return (text || "").replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+  function cell(text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (cls) { td.className = cls; }
+    return td;
+  }
+
+  // --- timer -------------------------------------------------------------------------------------
+  function setRemaining(seconds) {
+    deadlineAt = (seconds === null || seconds === undefined) ? null : performance.now() + seconds * 1000;
+  }
+  setInterval(function () {
+    var box = $("timer");
+    if (!box) { return; }
+    if (deadlineAt === null) { box.textContent = "—"; return; }
+    var left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
+    box.textContent = state.status.status === "paused" ? box.textContent
+      : Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+  }, 250);
+
+  // --- painting -----------------------------------------------------------------------------------
+  function judgeWord(letters) {
+    return letters === "T" ? T["true"] : letters === "F" ? T["false"] : letters;
+  }
+  function currentQuestion() {
+    var id = state.status.current_question_id;
+    return state.questions.filter(function (q) { return q.id === id; })[0];
+  }
+  function paintStatus() {
+    $("status-text").textContent = T["status_" + state.status.status] || "—";
+    setRemaining(state.status.remaining);
+    var question = currentQuestion();
+    var box = $("current-question");
+    box.innerHTML = "";
+    if (question) {
+      var stem = document.createElement("p");
+      stem.className = "stem";
+      stem.textContent = question.position + ". " + question.stem;
+      box.appendChild(stem);
+      if (!projector) {
+        var key = document.createElement("p");
+        key.className = "hint";
+        key.textContent = T.key + ": " + judgeWord(question.answer);
+        box.appendChild(key);
+      }
+    }
+    document.querySelectorAll("[data-action]").forEach(function (button) {
+      var s = state.status.status;
+      var allowed = {
+        start: s === "lobby", next: s === "running" && state.status.mode === "paced",
+        close: s === "running" && state.status.question_open, pause: s === "running", resume: s === "paused",
+        extend: s === "running" || s === "paused", announce: s !== "ended", end: s !== "ended"
+      }[button.dataset.action];
+      button.disabled = !allowed;
+    });
+  }
+  function paintRoster() {
+    var connected = state.roster.filter(function (r) { return r.connected && !r.removed; });
+    var answered = state.roster.filter(function (r) { return r.answered_current && !r.removed; });
+    $("answered-count").textContent = answered.length;
+    $("connected-count").textContent = connected.length;
+    var tbody = document.querySelector("#roster tbody");
+    if (!tbody || projector) { paintScores(); return; }
+    var filter = ($("roster-filter") || {}).value || "all";
+    tbody.innerHTML = "";
+    state.roster.forEach(function (r) {
+      if (filter === "disconnected" && r.connected) { return; }
+      if (filter === "unanswered" && r.answered_current) { return; }
+      if (filter === "tab" && !r.tab_switches) { return; }
+      var tr = document.createElement("tr");
+      tr.dataset.participant = r.participant_id;
+      if (!r.connected || r.removed) { tr.className = "muted"; }
+      if (r.tab_switches) { tr.className += " warn"; }
+      tr.appendChild(cell(r.employee_no));
+      tr.appendChild(cell(r.name));
+      tr.appendChild(cell(r.branch));
+      tr.appendChild(cell(r.removed ? "✕" : r.connected ? "● " + T.connected : "○ " + T.disconnected,
+        r.connected ? "ok" : "bad"));
+      tr.appendChild(cell(r.answered_current ? "✓ " + T.answered : "—"));
+      tr.appendChild(cell(Number(r.total), "num"));
+      tr.appendChild(cell(r.tab_switches, "num"));
+      var actions = document.createElement("td");
+      if (!r.removed && state.status.status !== "ended") {
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link";
+        remove.textContent = "✕";
+        remove.setAttribute("aria-label", T.confirm_remove + " " + r.name);
+        remove.addEventListener("click", function () {
+          if (window.confirm(T.confirm_remove + "\n" + r.name)) {
+            control({ action: "remove", participant_id: r.participant_id });
+          }
+        });
+        actions.appendChild(remove);
+        var extra = document.createElement("button");
+        extra.type = "button";
+        extra.className = "link";
+        extra.textContent = "+30s";
+        extra.addEventListener("click", function () {
+          control({ action: "extend", seconds: 30, participant_id: r.participant_id });
+        });
+        actions.appendChild(extra);
+      }
+      tr.appendChild(actions);
+      tbody.appendChild(tr);
+    });
+    paintScores();
+  }
+  function paintScores() {
+    var totals = state.roster.filter(function (r) { return !r.removed; })
+      .map(function (r) { return { name: r.name, total: Number(r.total) }; })
+      .sort(function (a, b) { return b.total - a.total; });
+    var board = $("leaderboard");
+    if (board && !board.hidden) {
+      board.innerHTML = "";
+      totals.slice(0, 10).forEach(function (entry) {
+        var li = document.createElement("li");
+        li.textContent = entry.name + " · " + entry.total;
+        board.appendChild(li);
+      });
+    }
+    if (typeof Chart === "undefined" || !$("histogram-chart")) { return; }
+    var max = Math.max.apply(null, [10].concat(totals.map(function (t) { return t.total; })));
+    var bins = 10, counts = new Array(bins).fill(0), labels = [];
+    for (var i = 0; i < bins; i++) { labels.push(Math.round(max / bins * i) + "–" + Math.round(max / bins * (i + 1))); }
+    totals.forEach(function (t) { counts[Math.min(bins - 1, Math.floor(t.total / max * bins))] += 1; });
+    draw("histogram", "histogram-chart", labels, counts);
+  }
+  function paintDistribution() {
+    if (typeof Chart === "undefined" || !$("distribution-chart")) { return; }
+    var keys = Object.keys(state.distribution || {});
+    draw("distribution", "distribution-chart", keys.map(judgeWord), keys.map(function (k) { return state.distribution[k]; }));
+  }
+  function draw(name, canvasId, labels, values) {
+    if (!charts[name]) {
+      charts[name] = new Chart($(canvasId), {
+        type: "bar",
+        data: { labels: labels, datasets: [{ data: values, backgroundColor: "#5b8def" }] },
+        options: { animation: false, plugins: { legend: { display: false } },
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      });
+      return;
+    }
+    charts[name].data.labels = labels;
+    charts[name].data.datasets[0].data = values;
+    charts[name].update();
+  }
+  function alert(text) {
+    var box = $("alerts");
+    if (!box || projector) { return; }
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.textContent = text;
+    box.prepend(p);
+  }
+  function applyDashboard(snapshot) {
+    state.roster = snapshot.roster;
+    state.questions = snapshot.questions;
+    state.status = snapshot.status;
+    state.distribution = snapshot.distribution || {};
+    paintStatus();
+    paintRoster();
+    paintDistribution();
+  }
+
+  // --- controls -----------------------------------------------------------------------------------
+  function control(data) {
+    data.session_id = sessionId;
+    socket.emit("control", data, function (ack) {
+      if (ack && ack.ok) { applyDashboard(ack.state); } else { alert((ack && ack.error && ack.error.code) || "error"); }
+    });
+  }
+  document.querySelectorAll("[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var action = button.dataset.action;
+      if (action === "end" && !window.confirm(T.confirm_end)) { return; }
+      if (action === "announce") {
+        var text = window.prompt(T.announce_prompt);
+        if (text) { control({ action: "announce", text: text }); }
+        return;
+      }
+      var data = { action: action };
+      if (button.dataset.seconds) { data.seconds = Number(button.dataset.seconds); }
+      control(data);
+    });
+  });
+  var filter = $("roster-filter");
+  if (filter) { filter.addEventListener("change", paintRoster); }
+
+  // --- events -------------------------------------------------------------------------------------
+  var previouslyConnected = {};
+  socket.on("connect", function () {
+    socket.emit("watch", { session_id: sessionId }, function (ack) { if (ack && ack.ok) { applyDashboard(ack.state); } });
+  });
+  socket.on("status", function (status) { state.status = status; paintStatus(); paintRoster(); });
+  socket.on("roster", function (roster) {
+    roster.forEach(function (r) {
+      if (previouslyConnected[r.participant_id] && !r.connected && !r.removed) { alert(fmt(T.dropped, { name: r.name })); }
+      previouslyConnected[r.participant_id] = r.connected;
+    });
+    state.roster = roster;
+    paintRoster();
+  });
+  socket.on("progress", function (data) {
+    state.roster = data.roster;
+    state.distribution = data.distribution;
+    paintRoster();
+    paintDistribution();
+  });
+  socket.on("question_closed", function (data) {
+    state.status.question_open = false;
+    state.distribution = data.distribution;
+    paintStatus();
+    paintDistribution();
+  });
+  socket.on("alert", function (data) {
+    var who = state.roster.filter(function (r) { return r.participant_id === data.participant_id; })[0];
+    var name = who ? who.name : "#" + data.participant_id;
+    alert(fmt(data.submitted ? T.submitted_alert : T.tab_switch, { name: name, n: data.tab_switches }));
+    if (who) { who.tab_switches = data.tab_switches; paintRoster(); }
+  });
+}());

@@ -1,0 +1,232 @@
+// The trainee's exam page.  The server is the clock and the judge: this page shows what the
+// server sends, sends answers with a growing sequence number, and shows "saved" only when the
+// server has acknowledged that the answer is on disk.  Protocol: docs/protocol.md.
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  if (!root) { return; }
+  var T = JSON.parse(document.getElementById("live-texts").textContent);
+  var sessionId = Number(root.dataset.session);
+  var body = document.getElementById("exam-body");
+  var timerBox = document.getElementById("timer");
+  var offline = document.getElementById("offline-banner");
+  var announcement = document.getElementById("announcement");
+
+  var state = null;            // the last snapshot from the server
+  var answers = {};            // question id -> {choice, seq, status}
+  var seq = 0;                 // highest sequence number used
+  var deadlineAt = null;       // performance.now() when the time runs out
+  var socket = io("/live", { transports: ["websocket"], reconnectionDelayMax: 3000 });
+
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  // --- the clock: remaining seconds from the server, counted down locally ------------------------
+  function setRemaining(seconds) {
+    deadlineAt = (seconds === null || seconds === undefined) ? null : performance.now() + seconds * 1000;
+    tick();
+  }
+  function tick() {
+    if (deadlineAt === null || (state && state.session.status === "paused")) {
+      timerBox.hidden = deadlineAt === null;
+      return;
+    }
+    var left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
+    timerBox.hidden = false;
+    timerBox.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    timerBox.classList.toggle("urgent", left <= 10);
+  }
+  setInterval(tick, 250);
+
+  // --- answers ----------------------------------------------------------------------------------
+  function send(questionId, choice) {
+    seq += 1;
+    answers[questionId] = { choice: choice, seq: seq, status: "saving" };
+    paintStatus(questionId);
+    if (socket.connected) { emitAnswer(questionId); }
+  }
+  function emitAnswer(questionId) {
+    var entry = answers[questionId];
+    socket.timeout(15000).emit("answer", { question_id: questionId, choice: entry.choice, seq: entry.seq },
+      function (err, ack) {
+        var current = answers[questionId];
+        if (err || current.seq !== entry.seq) { return; }   // a newer answer is on its way
+        if (ack && ack.ok) {
+          current.status = "saved";
+        } else {
+          current.status = "error";
+          current.error = ack && ack.error ? ack.error.code : "other";
+        }
+        paintStatus(questionId);
+      });
+  }
+  function resendPending() {
+    Object.keys(answers).forEach(function (questionId) {
+      if (answers[questionId].status === "saving") { emitAnswer(Number(questionId)); }
+    });
+  }
+  function paintStatus(questionId) {
+    var box = document.querySelector('[data-status-for="' + questionId + '"]');
+    var entry = answers[questionId];
+    if (!box || !entry) { return; }
+    box.className = "save-status " + entry.status;
+    if (entry.status === "saved") { box.textContent = T.saved; }
+    else if (entry.status === "saving") { box.textContent = T.saving; }
+    else { box.textContent = T.not_saved + ": " + (T["error_" + entry.error] || T.error_other); }
+    document.querySelectorAll('[data-question="' + questionId + '"] [data-letter]').forEach(function (button) {
+      button.setAttribute("aria-pressed", entry.choice.indexOf(button.dataset.letter) >= 0 ? "true" : "false");
+    });
+  }
+
+  // --- rendering --------------------------------------------------------------------------------
+  function questionBlock(question, open) {
+    var options = question.type === "judge"
+      ? [{ letter: "T", text: T["true"] }, { letter: "F", text: T["false"] }]
+      : question.options;
+    var list = el("div", { "class": "answer-options", role: "group" });
+    options.forEach(function (option) {
+      var button = el("button", { type: "button", "class": "option", "data-letter": option.letter,
+        "aria-pressed": "false" }, [el("b", { text: question.type === "judge" ? "" : option.letter + " " }),
+        document.createTextNode(option.text)]);
+      button.disabled = !open;
+      button.addEventListener("click", function () {
+        var previous = (answers[question.id] || {}).choice || "";
+        var choice = option.letter;
+        if (question.type === "multi") {
+          choice = previous.indexOf(option.letter) >= 0 ? previous.replace(option.letter, "") : previous + option.letter;
+          choice = choice.split("").sort().join("");
+          if (!choice) { return; }
+        }
+        send(question.id, choice);
+      });
+      list.appendChild(button);
+    });
+    var head = el("p", { "class": "question-number",
+      text: fmt(T.question_n, { n: question.position, total: question.total }) });
+    var block = el("div", { "class": "live-question", "data-question": question.id }, [
+      head, el("p", { "class": "stem", text: question.stem })]);
+    if (question.type === "multi") { block.appendChild(el("p", { "class": "hint", text: T.multi_hint })); }
+    block.appendChild(list);
+    block.appendChild(el("p", { "class": "save-status", "data-status-for": question.id, "aria-live": "polite" }));
+    return block;
+  }
+  function render() {
+    body.innerHTML = "";
+    if (!state) { return; }
+    var status = state.session.status;
+    if (state.removed) { body.appendChild(el("p", { "class": "notice", text: T.removed })); return; }
+    if (status === "ended") {
+      body.appendChild(el("p", { "class": "notice", text: T.ended }));
+      if (state.score) {
+        body.appendChild(el("p", { "class": "final-score", text: T.score + ": " + Number(state.score.total) +
+          " · " + (state.score.passed ? T.passed : T.failed) }));
+      }
+      setRemaining(null);
+      return;
+    }
+    if (state.finished) { body.appendChild(el("p", { "class": "notice", text: T.finished })); return; }
+    if (status === "paused") { body.appendChild(el("p", { "class": "notice", text: T.paused })); }
+    if (status === "lobby" || (status === "running" && state.session.mode === "paced" && !state.question)) {
+      body.appendChild(el("p", { "class": "waiting", text: state.started ? T.starting : T.lobby }));
+      return;
+    }
+    var open = status === "running";
+    if (state.session.mode === "paced" && state.question) {
+      body.appendChild(questionBlock(state.question, open && state.question_open));
+      if (!state.question_open) {
+        body.appendChild(el("p", { "class": "notice", text: T.closed }));
+        if (state.revealed) {
+          var key = state.revealed.key === "T" ? T["true"] : state.revealed.key === "F" ? T["false"] : state.revealed.key;
+          body.appendChild(el("p", { "class": "revealed", text: T.key + ": " + key }));
+        }
+      }
+    } else {
+      (state.questions || []).forEach(function (question) { body.appendChild(questionBlock(question, open)); });
+    }
+    Object.keys(answers).forEach(function (questionId) { paintStatus(Number(questionId)); });
+  }
+  function applyState(snapshot) {
+    state = snapshot;
+    seq = Math.max(seq, snapshot.last_seq || 0);
+    Object.keys(snapshot.answers || {}).forEach(function (questionId) {
+      var saved = snapshot.answers[questionId];
+      var mine = answers[questionId];
+      if (!mine || mine.seq <= saved.seq) { answers[questionId] = { choice: saved.choice, seq: saved.seq, status: "saved" }; }
+    });
+    setRemaining(snapshot.remaining);
+    render();
+  }
+
+  // --- the connection ---------------------------------------------------------------------------
+  function enter() {
+    socket.emit("enter", { session_id: sessionId }, function (ack) {
+      if (ack && ack.ok) {
+        applyState(ack.state);
+        resendPending();
+      } else {
+        body.innerHTML = "";
+        body.appendChild(el("p", { "class": "notice", text: ack && ack.error ? ack.error.message : T.error_other }));
+      }
+    });
+  }
+  socket.on("connect", function () { offline.hidden = true; enter(); });
+  socket.on("disconnect", function () { offline.textContent = T.offline; offline.hidden = false; });
+  socket.on("connect_error", function () { offline.textContent = T.offline; offline.hidden = false; });
+  socket.on("state", applyState);
+  socket.on("started", function () { if (state) { state.session.status = "running"; state.started = true; render(); } });
+  socket.on("question", function (data) {
+    if (!state) { return; }
+    state.session.status = "running";
+    state.question = data.question;
+    state.question_open = true;
+    state.revealed = null;
+    setRemaining(data.remaining);
+    render();
+  });
+  socket.on("question_closed", function (data) {
+    if (!state) { return; }
+    state.question_open = false;
+    if (data.key) { state.revealed = data; }
+    render();
+  });
+  socket.on("paused", function (data) { if (state) { state.session.status = "paused"; setRemaining(data.remaining); render(); } });
+  socket.on("resumed", function (data) { if (state) { state.session.status = "running"; setRemaining(data.remaining); render(); } });
+  socket.on("time_extended", function (data) { setRemaining(data.remaining); });
+  socket.on("announcement", function (data) {
+    announcement.textContent = T.announcement + ": " + data.text;
+    announcement.hidden = false;
+  });
+  socket.on("ended", function (data) {
+    if (!state) { return; }
+    state.session.status = "ended";
+    state.score = data.score || null;
+    render();
+  });
+  socket.on("removed", function () { if (state) { state.removed = true; render(); } });
+
+  // --- leaving the page (切屏) --------------------------------------------------------------------
+  var lastReport = 0;
+  var unloading = false;   // a reload or navigation away is not switching to another window
+  window.addEventListener("beforeunload", function () { unloading = true; });
+  function reportFocusLost(kind) {
+    var now = Date.now();
+    if (unloading || now - lastReport < 1000 || !state || state.session.status !== "running") { return; }
+    lastReport = now;
+    socket.emit("focus_lost", { session_id: sessionId, kind: kind }, function (ack) {
+      if (ack && ack.submitted) { state.finished = true; render(); }
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { reportFocusLost("hidden"); }
+  });
+  window.addEventListener("blur", function () { reportFocusLost("blur"); });
+}());

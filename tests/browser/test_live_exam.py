@@ -1,0 +1,115 @@
+"""A whole paced exam in real browsers: an invigilator and three trainees in separate contexts.
+One trainee reloads mid-question and keeps the saved answer; another loses the network and
+recovers; the dashboard's counts match what the trainees did."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from server.exams import operations as exams
+from server.exams.models import Answer
+from server.extensions import db
+from tests.browser.test_pages import _sign_in
+from tests.server.exams.conftest import bank, fixed_paper, make_trainees  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def paced_exam(fixed_paper, people, make_trainees):  # noqa: F811
+    fixed_paper.show_key = "after_question"
+    fixed_paper.question_seconds = 120
+    db.session.commit()
+    return exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(3))
+
+
+def _trainee(browser, web_server, employee_no, code):
+    context = browser.new_context(viewport={"width": 412, "height": 860}, locale="zh-CN")  # a phone
+    page = context.new_page()
+    _sign_in(page, web_server, employee_no)
+    page.goto(web_server.url + "/join")
+    page.get_by_label("考试码").fill(code)
+    page.get_by_role("button", name="进入考试").click()
+    page.wait_for_selector("text=等待监考员开始考试")
+    return context, page
+
+
+def _option(page, text):
+    return page.locator("button.option", has_text=text)
+
+
+def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot):
+    session_id, code = paced_exam.id, paced_exam.join_code
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = staff_context.new_page()
+    staff.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(staff, web_server, "J100")
+    staff.goto(f"{web_server.url}/sessions/{session_id}/live")
+    staff.wait_for_selector("#roster tbody tr >> nth=2")
+
+    trainees = [_trainee(browser, web_server, f"S00{n}", code) for n in range(3)]
+    (_ca, a), (_cb, b), (context_c, c) = trainees
+    screenshot(a, "trainee-lobby")
+    staff.wait_for_function("document.getElementById('connected-count').textContent === '3'")
+
+    staff.get_by_role("button", name="开始考试").click()
+    staff.get_by_role("button", name="下一题").click()
+    for _context, page in trainees:
+        page.wait_for_selector("text=存款保险保护存款人")
+    screenshot(a, "trainee-question")
+
+    _option(a, "对").click()
+    a.wait_for_selector("text=已保存 ✓")
+    _option(b, "错").click()
+    b.wait_for_selector("text=已保存 ✓")
+    b.reload()  # mid-question: the saved answer is still there
+    b.wait_for_selector("text=存款保险保护存款人")
+    assert _option(b, "错").get_attribute("aria-pressed") == "true"
+    assert b.locator("text=已保存 ✓").is_visible()
+
+    context_c.set_offline(True)
+    c.wait_for_selector("#offline-banner:not([hidden])", timeout=20_000)
+    staff.wait_for_function("document.getElementById('connected-count').textContent === '2'", timeout=20_000)
+    assert staff.locator("#answered-count").text_content() == "2"  # the two connected have answered
+    _option(c, "对").click()
+    assert c.locator("text=保存中").is_visible()
+    screenshot(c, "trainee-offline")
+    context_c.set_offline(False)
+    c.wait_for_selector("text=已保存 ✓", timeout=20_000)
+    assert c.locator("#offline-banner").is_hidden()
+
+    # Everyone connected has answered: the question closes and the key is revealed.
+    for _context, page in trainees:
+        page.wait_for_selector("text=本题已结束")
+        page.wait_for_selector("text=正确答案: 对")
+    staff.wait_for_function("document.getElementById('answered-count').textContent === '3'")
+    assert staff.locator("#current-question").get_by_text("正确答案: 对").is_visible()
+    rows = {r.locator("td").nth(0).text_content(): r for r in staff.locator("#roster tbody tr").all()}
+    assert set(rows) == {"S000", "S001", "S002"}
+    assert all("已作答" in r.text_content() for r in rows.values())
+    assert rows["S001"].locator("td").nth(6).text_content() == "0"  # a reload is not a tab switch
+    screenshot(staff, "dashboard", full_page=False)
+
+    staff.get_by_role("button", name="下一题").click()
+    for _context, page in trainees:
+        page.wait_for_selector("text=柜员可以代客户设置密码")
+    for page, mark in ((a, "错"), (b, "对"), (c, "错")):
+        _option(page, mark).click()
+        page.wait_for_selector("text=已保存 ✓")
+    staff.get_by_role("button", name="结束考试").click()
+    for _context, page in trainees:
+        page.wait_for_selector("text=考试已结束")
+    assert re.search(r"您的得分: 2 · ", a.locator(".final-score").text_content())
+    screenshot(a, "trainee-ended")
+
+    db.session.expire_all()
+    answers = db.session.scalars(sa.select(Answer)).all()
+    assert len(answers) == 6  # three trainees, two questions, nothing lost or doubled
+    staff.goto(f"{web_server.url}/sessions/{session_id}/results")
+    assert staff.locator("#results tbody tr").count() == 3
+    screenshot(staff, "results")
+    staff.goto(f"{web_server.url}/sessions/{session_id}/projector")
+    staff.wait_for_selector(".huge-code")
+    screenshot(staff, "projector", full_page=False)
+    for context, _page in [*trainees, (staff_context, None)]:
+        context.close()
