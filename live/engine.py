@@ -199,7 +199,7 @@ def remove(session: LiveSession, participant: Participant, now: datetime) -> Non
     participant.removed, participant.finished_at = True, now
     db.session.commit()
     emit.to_user(participant.user_id, "removed", {})
-    emit.to_staff(session, "roster", roster_payload(session))
+    roster_changed(session, [participant.id])
 
 
 def announce(session: LiveSession, text: str, now: datetime) -> None:
@@ -237,14 +237,29 @@ def seconds_into(session: LiveSession, now: datetime) -> float | None:
     return (now - opened).total_seconds() if opened else None
 
 
+def _connected_filter():
+    return sa.and_(Participant.connected_at.is_not(None), sa.or_(
+        Participant.disconnected_at.is_(None), Participant.disconnected_at < Participant.connected_at))
+
+
+def counts(session: LiveSession) -> dict:
+    """Connected trainees, and how many of them answered the current question (counted by the
+    database, not by loading the roster)."""
+    active = sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
+                     Participant.finished_at.is_(None), _connected_filter())
+    connected = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(active))
+    answered = 0
+    if session.current_question_id:
+        answered = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).join(
+            Answer, sa.and_(Answer.participant_id == Participant.id,
+                            Answer.session_question_id == session.current_question_id)).where(active))
+    return {"connected": connected, "answered": answered}
+
+
 def all_connected_answered(session: LiveSession) -> bool:
     """Paced: every connected trainee has answered the open question (the disconnected never stall it)."""
-    connected = [p for p in participants(session) if p.connected and p.finished_at is None]
-    if not connected:
-        return False
-    answered = set(db.session.scalars(sa.select(Answer.participant_id).where(
-        Answer.session_question_id == session.current_question_id)))
-    return all(p.id in answered for p in connected)
+    numbers = counts(session)
+    return numbers["connected"] > 0 and numbers["answered"] >= numbers["connected"]
 
 
 # --- the clock ----------------------------------------------------------------------------------
@@ -267,19 +282,29 @@ def tick(now: datetime) -> None:
 # --- dashboard ----------------------------------------------------------------------------------
 
 
-def roster_payload(session: LiveSession) -> list[dict]:
+def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[dict]:
+    """Dashboard rows for the whole roster, or for the participants in ``only``."""
+    scope = [Participant.session_id == session.id]
+    if only is not None:
+        if not only:
+            return []
+        scope.append(Participant.id.in_(only))
     answered = set()
     if session.current_question_id:
-        answered = set(db.session.scalars(sa.select(Answer.participant_id).where(
-            Answer.session_question_id == session.current_question_id)))
-    users = {u.id: u for u in db.session.scalars(sa.select(User).join(Participant).where(
-        Participant.session_id == session.id))}
+        answered = set(db.session.scalars(sa.select(Answer.participant_id).join(Participant).where(
+            Answer.session_question_id == session.current_question_id, *scope)))
+    users = {u.id: u for u in db.session.scalars(sa.select(User).join(Participant).where(*scope))}
     return [{"participant_id": p.id, "employee_no": users[p.user_id].employee_no, "name": users[p.user_id].name,
              "branch": p.branch.name, "connected": p.connected, "answered_current": p.id in answered,
              "answered": p.answered, "total": str(p.total), "tab_switches": p.tab_switches, "removed": p.removed,
              "finished": p.finished_at is not None}
-            for p in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)
-                                        .order_by(Participant.id))]
+            for p in db.session.scalars(sa.select(Participant).where(*scope).order_by(Participant.id))]
+
+
+def roster_changed(session: LiveSession, participant_ids: list[int]) -> None:
+    """Tell dashboards about these participants only (a connect, a drop, a removal)."""
+    emit.to_staff(session, "roster_changed", {"changed": roster_payload(session, participant_ids),
+                                              "counts": counts(session)})
 
 
 def status_payload(session: LiveSession, now: datetime) -> dict:
@@ -291,7 +316,12 @@ def status_payload(session: LiveSession, now: datetime) -> dict:
 
 
 def dashboard_state(session: LiveSession, now: datetime) -> dict:
+    from flask import current_app
+
+    from live.standings import board_for, standings
+
     state = {"status": status_payload(session, now), "roster": roster_payload(session),
+             "counts": counts(session), **standings(board_for(current_app._get_current_object(), session, reseed=True)),
              "join_code": session.join_code, "title": session.title,
              "questions": [{"id": q.id, "position": q.position, "type": q.type, "stem": q.stem,
                             "options": q.options, "answer": q.answer} for q in session.questions]}

@@ -64,7 +64,9 @@ class LiveNamespace(Namespace):
         db.session.commit()
         for session_id in entered:
             session = db.session.get(LiveSession, session_id)
-            emit.to_staff(session, "roster", engine.roster_payload(session))
+            participant_id = db.session.scalar(sa.select(Participant.id).where(
+                Participant.session_id == session_id, Participant.user_id == sender.user_id))
+            engine.roster_changed(session, [participant_id])
 
     def on_whoami(self, _data=None):
         sender = principals.principal()
@@ -100,7 +102,7 @@ class LiveNamespace(Namespace):
         db.session.commit()
         join_room(emit.trainees_room(session.id))
         connection[ENTERED] = sorted({*connection.get(ENTERED, []), session.id})
-        emit.to_staff(session, "roster", engine.roster_payload(session))
+        engine.roster_changed(session, [participant.id])
         return {"ok": True, "state": payloads.trainee_state(session, participant, moment)}
 
     def on_sync(self, data):

@@ -34,8 +34,9 @@ class AnswerJob:
     received_at: datetime  # the server's clock when the answer arrived; deadlines use this
 
 
-def apply(job: AnswerJob, sessions: dict) -> dict:
-    """Check and record one answer in the current transaction; the acknowledgement payload."""
+def apply(job: AnswerJob, sessions: dict, totals: dict | None = None) -> dict:
+    """Check and record one answer in the current transaction; the acknowledgement payload.
+    ``totals`` collects each participant's new total for the leaderboard."""
     session = sessions.get(job.session_id) or db.session.get(LiveSession, job.session_id)
     sessions[job.session_id] = session
     participant = db.session.get(Participant, job.participant_id)
@@ -51,6 +52,8 @@ def apply(job: AnswerJob, sessions: dict) -> dict:
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": "invalid_choice", "message": "invalid choice"}}
     participant.last_seq = max(participant.last_seq, job.seq)
+    if totals is not None:
+        totals[participant.id] = (job.session_id, participant.total)
     ack = {"ok": True, "status": recorded.status, "question_id": job.question_id, "seq": job.seq}
     if session.show_key != "never" and session.mode == "timed":
         ack["answered"] = participant.answered
@@ -66,6 +69,7 @@ class AnswerWriter:
         self._worker = None
         self.batches = 0  # for tests and the benchmark: how many commits served how many answers
         self.answers = 0
+        self.totals: dict = {}  # participant id -> (session id, total) from the last batch
 
     def submit(self, job: AnswerJob, timeout: float = 30.0) -> dict:
         if self._worker is None or self._worker.dead:
@@ -116,7 +120,8 @@ class AnswerWriter:
 
     def _commit(self, jobs: list[AnswerJob]) -> list[dict]:
         sessions: dict = {}
-        acks = [apply(job, sessions) for job in jobs]
+        self.totals = {}
+        acks = [apply(job, sessions, self.totals) for job in jobs]
         db.session.commit()
         self.batches += 1
         self.answers += len(jobs)
@@ -126,14 +131,21 @@ class AnswerWriter:
         """Dashboard progress, and closing a paced question everyone connected has answered."""
         from live import emit
         from live.clock import now
+        from live.standings import board_for, standings
 
         for session_id in {job.session_id for job, _result in batch}:
             session = db.session.get(LiveSession, session_id)
-            if session.current_question_id:
-                emit.to_staff(session, "progress", {
-                    "question_id": session.current_question_id,
-                    "distribution": engine.distribution(db.session.get(SessionQuestion, session.current_question_id)),
-                    "roster": engine.roster_payload(session)})
+            board = board_for(self.app, session)
+            changed = [pid for pid, (sid, _total) in self.totals.items() if sid == session_id]
+            for participant_id in changed:
+                board.set_total(participant_id, self.totals[participant_id][1])
+            # Only what changed travels: the rows of this batch's trainees, counts, standings.
+            emit.to_staff(session, "progress", {
+                "question_id": session.current_question_id,
+                "distribution": engine.distribution(db.session.get(SessionQuestion, session.current_question_id))
+                if session.current_question_id else {},
+                "changed": engine.roster_payload(session, changed),
+                "counts": engine.counts(session), **standings(board)})
             if (session.mode == "paced" and session.question_open and self.app.config.get("LIVE_AUTO_CLOSE", True)
                     and engine.all_connected_answered(session)):
                 engine.close_question(session, now())

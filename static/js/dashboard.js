@@ -72,11 +72,13 @@
       button.disabled = !allowed;
     });
   }
+  function paintCounts() {
+    if (!state.counts) { return; }
+    $("answered-count").textContent = state.counts.answered;
+    $("connected-count").textContent = state.counts.connected;
+  }
   function paintRoster() {
-    var connected = state.roster.filter(function (r) { return r.connected && !r.removed; });
-    var answered = state.roster.filter(function (r) { return r.answered_current && !r.removed; });
-    $("answered-count").textContent = answered.length;
-    $("connected-count").textContent = connected.length;
+    paintCounts();
     var tbody = document.querySelector("#roster tbody");
     if (!tbody || projector) { paintScores(); return; }
     var filter = ($("roster-filter") || {}).value || "all";
@@ -124,25 +126,21 @@
     });
     paintScores();
   }
+  // The server keeps the standings (grading.Leaderboard) and sends the top ten and histogram.
   function paintScores() {
-    var totals = state.roster.filter(function (r) { return !r.removed; })
-      .map(function (r) { return { name: r.name, total: Number(r.total) }; })
-      .sort(function (a, b) { return b.total - a.total; });
     var board = $("leaderboard");
     if (board && !board.hidden) {
       board.innerHTML = "";
-      totals.slice(0, 10).forEach(function (entry) {
+      (state.leaderboard || []).forEach(function (entry) {
         var li = document.createElement("li");
-        li.textContent = entry.name + " · " + entry.total;
+        li.value = entry.rank;
+        li.textContent = entry.name + " · " + Number(entry.total);
         board.appendChild(li);
       });
     }
-    if (typeof Chart === "undefined" || !$("histogram-chart")) { return; }
-    var max = Math.max.apply(null, [10].concat(totals.map(function (t) { return t.total; })));
-    var bins = 10, counts = new Array(bins).fill(0), labels = [];
-    for (var i = 0; i < bins; i++) { labels.push(Math.round(max / bins * i) + "–" + Math.round(max / bins * (i + 1))); }
-    totals.forEach(function (t) { counts[Math.min(bins - 1, Math.floor(t.total / max * bins))] += 1; });
-    draw("histogram", "histogram-chart", labels, counts);
+    if (typeof Chart === "undefined" || !$("histogram-chart") || !state.histogram) { return; }
+    var labels = state.histogram.map(function (_count, i) { return (i * 10) + "–" + ((i + 1) * 10) + "%"; });
+    draw("histogram", "histogram-chart", labels, state.histogram);
   }
   function paintDistribution() {
     if (typeof Chart === "undefined" || !$("distribution-chart")) { return; }
@@ -176,6 +174,9 @@
     state.questions = snapshot.questions;
     state.status = snapshot.status;
     state.distribution = snapshot.distribution || {};
+    state.counts = snapshot.counts;
+    state.leaderboard = snapshot.leaderboard;
+    state.histogram = snapshot.histogram;
     paintStatus();
     paintRoster();
     paintDistribution();
@@ -206,22 +207,29 @@
   if (filter) { filter.addEventListener("change", paintRoster); }
 
   // --- events -------------------------------------------------------------------------------------
-  var previouslyConnected = {};
   socket.on("connect", function () {
     socket.emit("watch", { session_id: sessionId }, function (ack) { if (ack && ack.ok) { applyDashboard(ack.state); } });
   });
   socket.on("status", function (status) { state.status = status; paintStatus(); paintRoster(); });
-  socket.on("roster", function (roster) {
-    roster.forEach(function (r) {
-      if (previouslyConnected[r.participant_id] && !r.connected && !r.removed) { alert(fmt(T.dropped, { name: r.name })); }
-      previouslyConnected[r.participant_id] = r.connected;
+  socket.on("roster_changed", function (data) {
+    var byId = {};
+    data.changed.forEach(function (r) {
+      var before = state.roster.filter(function (old) { return old.participant_id === r.participant_id; })[0];
+      if (before && before.connected && !r.connected && !r.removed) { alert(fmt(T.dropped, { name: r.name })); }
+      byId[r.participant_id] = r;
     });
-    state.roster = roster;
+    state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });
+    state.counts = data.counts;
     paintRoster();
   });
   socket.on("progress", function (data) {
-    state.roster = data.roster;
+    var byId = {};
+    data.changed.forEach(function (row) { byId[row.participant_id] = row; });
+    state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });
     state.distribution = data.distribution;
+    state.counts = data.counts;
+    state.leaderboard = data.leaderboard;
+    state.histogram = data.histogram;
     paintRoster();
     paintDistribution();
   });

@@ -255,3 +255,26 @@ def test_answers_arriving_together_are_committed_in_groups(app, paced, clock):
     assert {p.last_seq for p in db.session.scalars(sa.select(Participant))} == {10}
     session = db.session.get(LiveSession, paced.id)
     assert session.status == "running"
+
+
+def test_dashboards_get_deltas_counts_and_standings(live, paced, clock):
+    staff = live.connect("J100")
+    call(staff, "watch", {"session_id": paced.id})
+    trainees = [live.connect(f"S00{n}") for n in range(3)]
+    for trainee in trainees:
+        call(trainee, "enter", {"session_id": paced.id})
+    changes = events(staff, "roster_changed")
+    assert len(changes) == 3 and all(len(c["args"][0]["changed"]) == 1 for c in changes)
+    assert changes[-1]["args"][0]["counts"] == {"connected": 3, "answered": 0}
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(trainees[0], "question")[-1]["args"][0]["question"]
+    _answer(trainees[0], question, "T", 1)  # right: 1 point
+    _answer(trainees[1], question, "F", 1)  # wrong
+    progress = [e["args"][0] for e in events(staff, "progress")]
+    assert [len(p["changed"]) for p in progress] == [1, 1]  # only the answering trainee's row
+    last = progress[-1]
+    assert last["counts"] == {"connected": 3, "answered": 2}
+    assert last["leaderboard"][0]["name"] == "用户S000" and last["leaderboard"][0]["rank"] == 1
+    assert [entry["rank"] for entry in last["leaderboard"]] == [1, 2, 2]  # ties share a rank
+    assert sum(last["histogram"]) == 3
