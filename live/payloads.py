@@ -59,6 +59,7 @@ def trainee_state(session: LiveSession, participant: Participant, now: datetime)
         "session": {"id": session.id, "title": session.title, "mode": session.mode, "status": session.status,
                     "show_key": session.show_key},
         "server_time": iso(now),
+        "participant_id": participant.id,
         "finished": participant.finished_at is not None or participant.removed,
         "answers": saved_answers(participant),
         "last_seq": participant.last_seq,

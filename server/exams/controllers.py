@@ -16,7 +16,13 @@ from server.errors import OperationError
 from server.exams import exports, operations
 from server.exams.models import LiveSession, Participant
 from server.exams.results import item_analysis, participant_sheet, regrade_preview, session_results
-from server.exams.util import may_manage_session, participations, roster_from_branch, visible_sessions
+from server.exams.util import (
+    may_manage_session,
+    participations,
+    roster_from_branch,
+    roster_from_numbers,
+    visible_sessions,
+)
 from server.extensions import db
 from server.models import Branch, Role
 from server.papers.models import Paper
@@ -49,10 +55,19 @@ def create():
         branch = db.session.get(Branch, request.form.get("branch_id", type=int) or 0)
         if paper is None or not may_manage_paper(current_user, paper):
             abort(404)
-        require_in_scope(current_user, branch)
+        numbers = _listed_numbers()
+        if numbers:
+            roster, unknown = roster_from_numbers(current_user, numbers)
+            if unknown:
+                flash(_("These employee numbers are not active trainees you manage: %(numbers)s",
+                        numbers="、".join(unknown[:20]) + ("…" if len(unknown) > 20 else "")), "error")
+                return render_template("exams/new.html", papers=papers, branches=branches,
+                                       selected=paper.id), 400
+        else:
+            roster = roster_from_branch(require_in_scope(current_user, branch))
         try:
             session = operations.create_session(current_user, paper, request.form.get("title", ""),
-                                                request.form.get("mode", "paced"), roster_from_branch(branch))
+                                                request.form.get("mode", "paced"), roster)
         except OperationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -60,6 +75,26 @@ def create():
             return redirect(url_for("exams.show", session_id=session.id))
     return render_template("exams/new.html", papers=papers, branches=branches,
                            selected=request.args.get("paper", type=int))
+
+
+def _listed_numbers() -> list[str]:
+    """Employee numbers pasted into the form, or in the 工号 column of an uploaded XLSX/CSV."""
+    import re
+
+    from server.users.roster import _norm_header, read_table
+
+    numbers = [n for n in re.split(r"[\s,，、;；]+", request.form.get("employee_numbers", "")) if n]
+    upload = request.files.get("roster_file")
+    if upload and upload.filename:
+        try:
+            table = read_table(upload.filename, upload.read())
+        except ValueError as exc:
+            flash(str(exc), "error")
+            return ["\u0000"]  # an impossible number: the form is shown again with the message
+        header = [_norm_header(c) for c in (table[0] if table else [])]
+        column = next((i for i, h in enumerate(header) if h in ("工号", "employee_no")), 0)
+        numbers += [str(row[column]).strip() for row in table[1:] if len(row) > column and row[column]]
+    return [n.removesuffix(".0") for n in numbers]
 
 
 @bp.route("/sessions/<int:session_id>")

@@ -37,3 +37,20 @@ def open_participations(user: User) -> list[Participant]:
     """The user's sessions that have not ended (to rejoin from the start page)."""
     return list(db.session.scalars(sa.select(Participant).join(Participant.session).where(
         Participant.user_id == user.id, Participant.removed.is_(False), LiveSession.status != "ended")))
+
+
+def roster_from_numbers(actor: User, numbers: list[str]) -> tuple[list[User], list[str]]:
+    """Active trainees with these employee numbers in ``actor``'s scope, and the numbers that
+    are not such trainees."""
+    from server.access import in_scope
+
+    wanted = list(dict.fromkeys(n for n in numbers if n))
+    found = {u.employee_no: u for u in db.session.scalars(sa.select(User).where(User.employee_no.in_(wanted)))}
+    users, problems = [], []
+    for number in wanted:
+        user = found.get(number)
+        if user is None or not user.active or user.role != Role.TRAINEE.value or not in_scope(actor, user.branch):
+            problems.append(number)
+        else:
+            users.append(user)
+    return users, problems

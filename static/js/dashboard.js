@@ -82,8 +82,13 @@
     var tbody = document.querySelector("#roster tbody");
     if (!tbody || projector) { paintScores(); return; }
     var filter = ($("roster-filter") || {}).value || "all";
+    var sortKey = ($("roster-sort") || {}).value || "employee_no";
+    var rows = state.roster.slice().sort(function (a, b) {
+      if (sortKey === "total" || sortKey === "tab_switches") { return Number(b[sortKey]) - Number(a[sortKey]); }
+      return String(a[sortKey]).localeCompare(String(b[sortKey]), "zh-CN");
+    });
     tbody.innerHTML = "";
-    state.roster.forEach(function (r) {
+    rows.forEach(function (r) {
       if (filter === "disconnected" && r.connected) { return; }
       if (filter === "unanswered" && r.answered_current) { return; }
       if (filter === "tab" && !r.tab_switches) { return; }
@@ -205,6 +210,7 @@
   });
   var filter = $("roster-filter");
   if (filter) { filter.addEventListener("change", paintRoster); }
+  if ($("roster-sort")) { $("roster-sort").addEventListener("change", paintRoster); }
 
   // --- events -------------------------------------------------------------------------------------
   socket.on("connect", function () {

@@ -130,6 +130,9 @@
         body.appendChild(el("p", { "class": "final-score", text: T.score + ": " + Number(state.score.total) +
           " · " + (state.score.passed ? T.passed : T.failed) }));
       }
+      if (state.session.show_key !== "never") {
+        body.appendChild(el("p", {}, [el("a", { href: "/my/results/" + state.participant_id, text: T.review })]));
+      }
       setRemaining(null);
       return;
     }

@@ -108,6 +108,16 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     staff.goto(f"{web_server.url}/sessions/{session_id}/results")
     assert staff.locator("#results tbody tr").count() == 3
     screenshot(staff, "results")
+    a.get_by_role("link", name="查看答题详情").click()
+    a.wait_for_selector("#sheet")
+    screenshot(a, "trainee-review")
+    for path, name, selector in ((f"/sessions/{session_id}/analysis", "analysis", "#analysis"),
+                                 (f"/sessions/{session_id}/regrade", "regrade", "#regrade-questions"),
+                                 ("/sessions/", "sessions", "table"), ("/papers/", "papers", "table"),
+                                 (f"/papers/{paced_exam.paper_id}", "paper", "#paper-questions")):
+        staff.goto(web_server.url + path)
+        staff.wait_for_selector(selector)
+        screenshot(staff, name)
     staff.goto(f"{web_server.url}/sessions/{session_id}/projector")
     staff.wait_for_selector(".huge-code")
     screenshot(staff, "projector", full_page=False)

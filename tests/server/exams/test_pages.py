@@ -131,3 +131,22 @@ def test_points_per_question_override_the_type_points(client, auth, people, fixe
     session = exams.create_session(people["inv_bj"], fixed_paper, "", "paced", roster)
     exams.freeze(session)
     assert session.questions[0].points == 5 and session.max_total == 16
+
+
+def test_a_session_roster_can_be_a_list_of_employee_numbers(client, auth, people, fixed_paper, make_trainees):
+    make_trainees(3)
+    auth.login("J100")
+    refused = client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "paced",
+                                              "branch_id": people["t_bj"].branch_id,
+                                              "employee_numbers": "S000\nS001\nT200\nNOBODY"})
+    assert refused.status_code == 400
+    assert "T200" in refused.get_data(as_text=True) and "NOBODY" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveSession)) == 0
+    csv_file = (io.BytesIO("工号,姓名\nS002,x\n".encode("gbk")), "名单.csv")
+    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "timed", "branch_id": people["t_bj"].branch_id,
+                                    "employee_numbers": "S000, S001", "roster_file": csv_file},
+                  content_type="multipart/form-data")
+    session = db.session.scalar(sa.select(LiveSession))
+    numbers = sorted(p.user.employee_no for p in db.session.scalars(
+        sa.select(Participant).where(Participant.session_id == session.id)))
+    assert numbers == ["S000", "S001", "S002"]
