@@ -28,7 +28,7 @@ class PaperForm(FlaskForm):
     points_multi = DecimalField(_l("Points per multiple-choice question"), places=2, default=2,
                                 validators=[NumberRange(0.5, 100)])
     multi_rule = SelectField(_l("Multiple-choice scoring"), choices=MULTI_RULES)
-    pass_percent = DecimalField(_l("Pass mark (% of the maximum)"), places=2, default=60,
+    pass_percent = DecimalField(_l("Pass mark (percent of the maximum)"), places=2, default=60,
                                 validators=[NumberRange(0, 100)])
     question_seconds = IntegerField(_l("Seconds per question (paced)"), default=30,
                                     validators=[Optional(), NumberRange(5, 3600)])

@@ -55,3 +55,9 @@ def test_validation_messages_follow_the_language(client, people):
     client.set_cookie("examhall_lang", "en")
     page = client.submit("/login", {"employee_no": "T100", "password": "wrong"}).get_data(as_text=True)
     assert "Employee number or password is not correct." in page
+
+
+def test_the_catalog_compiles_without_errors():
+    """What `make install` runs: a translation whose placeholders differ would break it."""
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in _catalog().check()]
+    assert problems == []
