@@ -221,13 +221,15 @@ class LiveNamespace(Namespace):
             db.session.rollback()
             return error(refused.code, refused.message)
         log.info("session %s: %s by %s", session.id, action, user.employee_no)
-        return {"ok": True, "state": engine.dashboard_state(session, moment)}
+        # Only the status: the dashboard learns the rest from events; building the whole
+        # roster here would delay the question reaching thousands of trainees.
+        return {"ok": True, "status": engine.status_payload(session, moment)}
 
 
 def _apply_alone(job: AnswerJob) -> dict:
-    from live.writer import apply
+    from live.writer import Batch, apply
 
-    ack = apply(job, {})
+    ack = apply(job, Batch([job]))
     db.session.commit()
     return ack
 

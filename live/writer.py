@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import gevent
+import sqlalchemy as sa
 from gevent.event import AsyncResult
 from gevent.queue import Empty, Queue
 
 from live import engine
 from server.exams import operations
-from server.exams.models import LiveSession, Participant, SessionQuestion
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
 from server.extensions import db
 
 log = logging.getLogger(__name__)
@@ -34,26 +35,42 @@ class AnswerJob:
     received_at: datetime  # the server's clock when the answer arrived; deadlines use this
 
 
-def apply(job: AnswerJob, sessions: dict, totals: dict | None = None) -> dict:
+class Batch:
+    """What a group of answers needs, loaded with one query per kind instead of one per answer."""
+
+    def __init__(self, jobs: list[AnswerJob]):
+        self.sessions = {s.id: s for s in db.session.scalars(
+            sa.select(LiveSession).where(LiveSession.id.in_({j.session_id for j in jobs})))}
+        self.participants = {p.id: p for p in db.session.scalars(
+            sa.select(Participant).where(Participant.id.in_({j.participant_id for j in jobs})))}
+        self.questions = {q.id: q for q in db.session.scalars(
+            sa.select(SessionQuestion).where(SessionQuestion.id.in_({j.question_id for j in jobs})))}
+        self.answers = {(a.participant_id, a.session_question_id): a for a in db.session.scalars(
+            sa.select(Answer).where(Answer.participant_id.in_(self.participants),
+                                    Answer.session_question_id.in_(self.questions)))}
+        self.totals: dict = {}
+
+
+def apply(job: AnswerJob, batch: Batch) -> dict:
     """Check and record one answer in the current transaction; the acknowledgement payload.
-    ``totals`` collects each participant's new total for the leaderboard."""
-    session = sessions.get(job.session_id) or db.session.get(LiveSession, job.session_id)
-    sessions[job.session_id] = session
-    participant = db.session.get(Participant, job.participant_id)
-    question = db.session.get(SessionQuestion, job.question_id)
+    Each participant's new total is collected in ``batch.totals`` for the leaderboard."""
+    session = batch.sessions[job.session_id]
+    participant = batch.participants[job.participant_id]
+    question = batch.questions[job.question_id]
     try:
         engine.check_answer(session, participant, question, job.received_at)
     except engine.Refused as refused:
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": refused.code, "message": refused.message}}
     recorded = operations.record_answer(session, participant, question, job.choice, job.seq,
-                                        engine.seconds_into(session, job.received_at), job.received_at)
+                                        engine.seconds_into(session, job.received_at), job.received_at,
+                                        existing=batch.answers.get((participant.id, question.id)),
+                                        prefetched=batch.answers)
     if recorded.status == "invalid":
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": "invalid_choice", "message": "invalid choice"}}
     participant.last_seq = max(participant.last_seq, job.seq)
-    if totals is not None:
-        totals[participant.id] = (job.session_id, participant.total)
+    batch.totals[participant.id] = (job.session_id, participant.total)
     ack = {"ok": True, "status": recorded.status, "question_id": job.question_id, "seq": job.seq}
     if session.show_key != "never" and session.mode == "timed":
         ack["answered"] = participant.answered
@@ -119,10 +136,10 @@ class AnswerWriter:
                 db.session.remove()
 
     def _commit(self, jobs: list[AnswerJob]) -> list[dict]:
-        sessions: dict = {}
-        self.totals = {}
-        acks = [apply(job, sessions, self.totals) for job in jobs]
+        batch = Batch(jobs)
+        acks = [apply(job, batch) for job in jobs]
         db.session.commit()
+        self.totals = batch.totals
         self.batches += 1
         self.answers += len(jobs)
         return acks

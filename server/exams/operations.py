@@ -119,18 +119,23 @@ class Recorded:
     total: Decimal = Decimal(0)
 
 
+_LOOK_UP = object()
+
+
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
                   display_choice: str, seq: int, seconds: float | None = None,
-                  now: datetime | None = None) -> Recorded:
+                  now: datetime | None = None, existing=_LOOK_UP, prefetched: dict | None = None) -> Recorded:
     """Changes: grades the answer and stores it if its sequence number is the highest seen for
     this question, adjusting the participant's total by the difference (constant work, no
-    rescans).  The caller commits (the live engine commits answers in groups)."""
+    rescans).  The caller commits (the live engine commits answers in groups).  ``existing``
+    is the stored answer when the caller has already loaded it (None: there is none)."""
     order = participant.option_orders.get(str(question.id)) if participant.option_orders else None
     choice = normalize_choice(snapshot(question), draw.to_canonical(order, display_choice or ""))
     if choice is None or question.id not in participant.question_order:
         return Recorded("invalid", total=participant.total)
-    existing = db.session.scalar(sa.select(Answer).where(
-        Answer.participant_id == participant.id, Answer.session_question_id == question.id))
+    if existing is _LOOK_UP:
+        existing = db.session.scalar(sa.select(Answer).where(
+            Answer.participant_id == participant.id, Answer.session_question_id == question.id))
     if existing is not None and existing.seq >= seq:
         status = "duplicate" if existing.seq == seq and existing.choice == choice else "stale"
         return Recorded(status, existing.points, existing.outcome, participant.total)
@@ -141,6 +146,8 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
     if existing is None:
         existing = Answer(participant_id=participant.id, session_question_id=question.id)
         db.session.add(existing)
+        if prefetched is not None:
+            prefetched[(participant.id, question.id)] = existing
         participant.answered += 1
         previous = Decimal(0)
     else:

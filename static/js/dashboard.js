@@ -191,7 +191,13 @@
   function control(data) {
     data.session_id = sessionId;
     socket.emit("control", data, function (ack) {
-      if (ack && ack.ok) { applyDashboard(ack.state); } else { alert((ack && ack.error && ack.error.code) || "error"); }
+      if (ack && ack.ok) {
+        state.status = ack.status;
+        paintStatus();
+        paintRoster();
+      } else {
+        alert((ack && ack.error && ack.error.code) || "error");
+      }
     });
   }
   document.querySelectorAll("[data-action]").forEach(function (button) {

@@ -136,7 +136,8 @@ def test_extend_time_for_one_trainee(live, paced, clock):
     for trainee in (slow, other):
         call(trainee, "enter", {"session_id": paced.id})
     call(staff, "control", {"session_id": paced.id, "action": "start"})
-    state = call(staff, "control", {"session_id": paced.id, "action": "next"})["state"]
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    state = call(staff, "watch", {"session_id": paced.id})["state"]
     question = events(slow, "question")[-1]["args"][0]["question"]
     slow_id = next(p["participant_id"] for p in state["roster"] if p["employee_no"] == "S000")
     call(staff, "control", {"session_id": paced.id, "action": "extend", "seconds": 30, "participant_id": slow_id})
@@ -228,7 +229,8 @@ def test_remove_and_announce(live, paced, clock):
     staff, trainee, other = live.connect("J100"), live.connect("S000"), live.connect("S001")
     for t in (trainee, other):
         call(t, "enter", {"session_id": paced.id})
-    state = call(staff, "control", {"session_id": paced.id, "action": "announce", "text": "请关闭手机"})["state"]
+    call(staff, "control", {"session_id": paced.id, "action": "announce", "text": "请关闭手机"})
+    state = call(staff, "watch", {"session_id": paced.id})["state"]
     assert events(other, "announcement")[-1]["args"][0]["text"] == "请关闭手机"
     target = next(p["participant_id"] for p in state["roster"] if p["employee_no"] == "S000")
     call(staff, "control", {"session_id": paced.id, "action": "remove", "participant_id": target})

@@ -1,0 +1,101 @@
+"""A lean load generator: many Socket.IO trainees per process, speaking the Engine.IO v4 /
+Socket.IO v5 wire format over plain websockets (gevent + websocket-client), so that the
+generator is not what is measured.
+
+Run by bench/live_bench.py, one process per core share; commands on stdin, results on stdout
+as JSON lines:  ready -> {"ready": n}  |  answer -> {"acks": [...]}  |  quit
+"""
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import gevent  # noqa: E402
+import websocket  # noqa: E402
+from gevent.event import Event  # noqa: E402
+
+NS = "/live"
+
+
+class Trainee:
+    def __init__(self, url: str, token: str, session_id: int):
+        self.url, self.token, self.session_id = url, token, session_id
+        self.ws = None
+        self.entered = Event()
+        self.question_at: float | None = None
+        self.question_id: int | None = None
+        self.got_question = Event()
+        self.ack_at: float | None = None
+        self.ack_ok = False
+        self.acked = Event()
+
+    def run(self) -> None:
+        ws_url = self.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = websocket.create_connection(ws_url, timeout=600, suppress_origin=True)
+        self.ws.recv()  # 0{"sid":...}
+        self.ws.send(f"40{NS}," + json.dumps({"token": self.token}))
+        while True:
+            message = self.ws.recv()
+            if not message:
+                return
+            if message == "2":
+                self.ws.send("3")
+            elif message.startswith(f"40{NS},"):
+                self.ws.send(f"42{NS},1" + json.dumps(["enter", {"session_id": self.session_id}]))
+            elif message.startswith(f"43{NS},1["):
+                self.entered.set()
+            elif message.startswith(f"42{NS},"):
+                name, payload = json.loads(message[len(NS) + 3:])[:2]
+                if name == "question" and self.question_at is None:
+                    self.question_at = time.time()
+                    self.question_id = payload["question"]["id"]
+                    self.got_question.set()
+            elif message.startswith(f"43{NS},2["):
+                self.ack_at = time.time()
+                self.ack_ok = bool(json.loads(message[len(NS) + 4:])[0].get("ok"))
+                self.acked.set()
+            elif message.startswith(f"44{NS}"):
+                print(json.dumps({"error": message}), flush=True)
+                return
+
+    def answer(self) -> None:
+        self.ws.send(f"42{NS},2" + json.dumps(["answer", {"question_id": self.question_id, "choice": "T", "seq": 1}]))
+
+
+def main() -> None:
+    url, session_id = sys.argv[1], int(sys.argv[2])
+    tokens = json.loads(sys.stdin.readline())
+    trainees = [Trainee(url, token, session_id) for token in tokens]
+    for index, trainee in enumerate(trainees):
+        gevent.spawn(trainee.run)
+        if index % 50 == 49:
+            gevent.sleep(0.01)  # do not flood the listen backlog
+    for trainee in trainees:
+        trainee.entered.wait()
+    print(json.dumps({"ready": len(trainees)}), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "fanout":
+            for trainee in trainees:
+                trainee.got_question.wait(timeout=120)
+            print(json.dumps({"question_at": [t.question_at for t in trainees]}), flush=True)
+        elif command == "answer":
+            for trainee in trainees:
+                gevent.spawn(trainee.answer)
+            for trainee in trainees:
+                trainee.acked.wait(timeout=120)
+            print(json.dumps({"ack_at": [t.ack_at if t.ack_ok else None for t in trainees]}), flush=True)
+        elif command == "quit":
+            break
+    times = os.times()
+    print(json.dumps({"cpu_seconds": times.user + times.system}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
