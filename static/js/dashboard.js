@@ -188,13 +188,21 @@
   }
 
   // --- controls -----------------------------------------------------------------------------------
+  function refresh() {
+    socket.emit("watch", { session_id: sessionId }, function (ack) { if (ack && ack.ok) { applyDashboard(ack.state); } });
+  }
+  function takeStatus(status) {
+    state.status = status;
+    // The questions are frozen when the exam starts: fetch them once they exist.
+    if (!state.questions.length && status.status !== "lobby") { refresh(); return; }
+    paintStatus();
+    paintRoster();
+  }
   function control(data) {
     data.session_id = sessionId;
     socket.emit("control", data, function (ack) {
       if (ack && ack.ok) {
-        state.status = ack.status;
-        paintStatus();
-        paintRoster();
+        takeStatus(ack.status);
       } else {
         alert((ack && ack.error && ack.error.code) || "error");
       }
@@ -219,10 +227,8 @@
   if ($("roster-sort")) { $("roster-sort").addEventListener("change", paintRoster); }
 
   // --- events -------------------------------------------------------------------------------------
-  socket.on("connect", function () {
-    socket.emit("watch", { session_id: sessionId }, function (ack) { if (ack && ack.ok) { applyDashboard(ack.state); } });
-  });
-  socket.on("status", function (status) { state.status = status; paintStatus(); paintRoster(); });
+  socket.on("connect", refresh);
+  socket.on("status", takeStatus);
   socket.on("roster_changed", function (data) {
     var byId = {};
     data.changed.forEach(function (r) {
