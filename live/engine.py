@@ -302,9 +302,32 @@ def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[
 
 
 def roster_changed(session: LiveSession, participant_ids: list[int]) -> None:
-    """Tell dashboards about these participants only (a connect, a drop, a removal)."""
-    emit.to_staff(session, "roster_changed", {"changed": roster_payload(session, participant_ids),
-                                              "counts": counts(session)})
+    """Tell dashboards about these participants only (a connect, a drop, a removal).  The
+    counts follow shortly: when thousands connect at once, counting after each one would make
+    joining cost O(N^2); counted at most every LIVE_COUNTS_SECONDS it stays O(N)."""
+    emit.to_staff(session, "roster_changed", {"changed": roster_payload(session, participant_ids)})
+    schedule_counts(session.id)
+
+
+def schedule_counts(session_id: int) -> None:
+    from server.extensions import socketio
+
+    app = current_app._get_current_object()
+    pending = app.extensions.setdefault("examhall_counts_pending", set())
+    if session_id not in pending:
+        pending.add(session_id)
+        socketio.start_background_task(_emit_counts_later, app, session_id)
+
+
+def _emit_counts_later(app, session_id: int) -> None:
+    from server.extensions import socketio
+
+    socketio.sleep(float(app.config.get("LIVE_COUNTS_SECONDS", 0.5)))
+    with app.app_context():
+        app.extensions["examhall_counts_pending"].discard(session_id)
+        session = db.session.get(LiveSession, session_id)
+        emit.to_staff(session, "counts", counts(session))
+        db.session.remove()
 
 
 def status_payload(session: LiveSession, now: datetime) -> dict:

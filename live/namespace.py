@@ -33,6 +33,16 @@ def _int(data, key) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+def _entered(data) -> tuple[LiveSession | None, Participant | None]:
+    """The session named in ``data`` and the sender's participation, if this connection entered it."""
+    sender, session_id = principals.principal(), _int(data, "session_id")
+    if sender is None or session_id not in connection.get(ENTERED, []):
+        return None, None
+    participant = db.session.scalar(sa.select(Participant).where(
+        Participant.session_id == session_id, Participant.user_id == sender.user_id))
+    return db.session.get(LiveSession, session_id), participant
+
+
 def _join_allowed(user_id: int) -> bool:
     """Failed join attempts are limited per user (a code is short: no guessing by brute force)."""
     return limiter.limiter.test(JOIN_FAILURES, "live-join", str(user_id))
@@ -106,12 +116,9 @@ class LiveNamespace(Namespace):
         return {"ok": True, "state": payloads.trainee_state(session, participant, moment)}
 
     def on_sync(self, data):
-        sender, session_id = principals.principal(), _int(data, "session_id")
-        if sender is None or session_id not in connection.get(ENTERED, []):
+        session, participant = _entered(data)
+        if session is None:
             return error("not_entered")
-        session = db.session.get(LiveSession, session_id)
-        participant = db.session.scalar(sa.select(Participant).where(
-            Participant.session_id == session_id, Participant.user_id == sender.user_id))
         return {"ok": True, "state": payloads.trainee_state(session, participant, now())}
 
     def on_answer(self, data):
@@ -139,12 +146,9 @@ class LiveNamespace(Namespace):
 
     def on_focus_lost(self, data):
         """The page lost focus or was hidden (切屏).  Past the paper's limit the attempt is submitted."""
-        sender, session_id = principals.principal(), _int(data, "session_id")
-        if sender is None or session_id not in connection.get(ENTERED, []):
+        session, participant = _entered(data)
+        if session is None:
             return error("not_entered")
-        session = db.session.get(LiveSession, session_id)
-        participant = db.session.scalar(sa.select(Participant).where(
-            Participant.session_id == session_id, Participant.user_id == sender.user_id))
         if session.status not in ("running", "paused") or participant.finished_at is not None:
             return {"ok": True, "tab_switches": participant.tab_switches}
         participant.tab_switches += 1

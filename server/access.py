@@ -102,6 +102,17 @@ def in_scope(user: User, branch: Branch) -> bool:
     return root is None or root.contains(branch)
 
 
+def within_scope(query, user: User):
+    """``query`` (already joined to Branch) limited to ``user``'s subtree."""
+    root = scope_root(user)
+    return query if root is None else query.where(Branch.path.startswith(root.path))
+
+
+def may_manage(user: User, branch: Branch) -> bool:
+    """Staff whose subtree holds ``branch`` (papers, sessions and banks belong to a branch)."""
+    return user.role in (Role.ADMIN, Role.INVIGILATOR) and in_scope(user, branch)
+
+
 def require_in_scope(user: User, branch: Branch | None) -> Branch:
     """Return ``branch`` if ``user`` may manage it; otherwise answer 404 (its existence stays hidden)."""
     if branch is None or not in_scope(user, branch):

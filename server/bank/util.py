@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.access import in_scope, scope_root
+from server.access import in_scope, may_manage, scope_root
 from server.bank.models import Question, QuestionBank, Tag, question_tag
 from server.extensions import db
 from server.models import Branch, Role, User
@@ -19,7 +19,7 @@ def may_use_bank(user: User, bank: QuestionBank) -> bool:
 
 
 def may_manage_bank(user: User, bank: QuestionBank) -> bool:
-    return user.role in (Role.ADMIN, Role.INVIGILATOR) and in_scope(user, bank.branch)
+    return may_manage(user, bank.branch)
 
 
 def visible_banks(user: User) -> list[QuestionBank]:

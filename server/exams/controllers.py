@@ -17,7 +17,7 @@ from server.exams import exports, operations
 from server.exams.models import LiveSession, Participant
 from server.exams.results import item_analysis, participant_sheet, regrade_preview, session_results
 from server.exams.util import (
-    may_manage_session,
+    managed_session,
     participations,
     roster_from_branch,
     roster_from_numbers,
@@ -33,10 +33,7 @@ STAFF = (Role.ADMIN, Role.INVIGILATOR)
 
 
 def _session(session_id: int) -> LiveSession:
-    session = db.session.get(LiveSession, session_id)
-    if session is None or not may_manage_session(current_user, session):
-        abort(404)
-    return session
+    return managed_session(current_user, session_id)
 
 
 @bp.route("/sessions/")

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from server.access import roles, signed_in
 from server.exams.models import LiveSession, Participant
-from server.exams.util import may_manage_session
+from server.exams.util import managed_session
 from server.extensions import db, limiter
 from server.models import Role
 
@@ -58,10 +58,7 @@ def exam(session_id: int):
 
 
 def _staff_session(session_id: int) -> LiveSession:
-    session = db.session.get(LiveSession, session_id)
-    if session is None or not may_manage_session(current_user, session):
-        abort(404)
-    return session
+    return managed_session(current_user, session_id)
 
 
 @bp.route("/sessions/<int:session_id>/live")

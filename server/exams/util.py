@@ -2,23 +2,29 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 
-from server.access import in_scope, scope_root
+from server.access import may_manage, within_scope
 from server.exams.models import LiveSession, Participant
 from server.extensions import db
 from server.models import Branch, Role, User
 
 
 def may_manage_session(user: User, session: LiveSession) -> bool:
-    return user.role in (Role.ADMIN, Role.INVIGILATOR) and in_scope(user, session.branch)
+    return may_manage(user, session.branch)
+
+
+def managed_session(user: User, session_id: int) -> LiveSession:
+    """The session if ``user`` may manage it; otherwise 404 (its existence stays hidden)."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None or not may_manage_session(user, session):
+        abort(404)
+    return session
 
 
 def visible_sessions(user: User) -> list[LiveSession]:
     query = sa.select(LiveSession).join(LiveSession.branch).order_by(LiveSession.created_at.desc())
-    root = scope_root(user)
-    if root is not None:
-        query = query.where(Branch.path.startswith(root.path))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(within_scope(query, user)))
 
 
 def roster_from_branch(branch: Branch) -> list[User]:

@@ -3,23 +3,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.access import in_scope, scope_root
+from server.access import may_manage, within_scope
 from server.bank.models import Question, Tag, question_tag
 from server.extensions import db
-from server.models import Branch, Role, User
+from server.models import User
 from server.papers.models import Paper, PaperRule
 
 
 def may_manage_paper(user: User, paper: Paper) -> bool:
-    return user.role in (Role.ADMIN, Role.INVIGILATOR) and in_scope(user, paper.branch)
+    return may_manage(user, paper.branch)
 
 
 def visible_papers(user: User) -> list[Paper]:
     query = sa.select(Paper).join(Paper.branch).order_by(Paper.created_at.desc())
-    root = scope_root(user)
-    if root is not None:
-        query = query.where(Branch.path.startswith(root.path))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(within_scope(query, user)))
 
 
 def rule_pool(rule: PaperRule) -> list[int]:

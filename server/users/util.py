@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.access import scope_root
+from server.access import within_scope
 from server.extensions import db
 from server.models import Branch, Role, User
 
@@ -11,10 +11,7 @@ from server.models import Branch, Role, User
 def users_query(actor: User, *, branch: Branch | None = None, role: str | None = None,
                 active: bool | None = None, search: str | None = None) -> sa.Select:
     """Users in ``actor``'s scope, optionally within ``branch``'s subtree, by role, state or text."""
-    query = sa.select(User).join(User.branch).order_by(Branch.path, User.employee_no)
-    root = scope_root(actor)
-    if root is not None:
-        query = query.where(Branch.path.startswith(root.path))
+    query = within_scope(sa.select(User).join(User.branch).order_by(Branch.path, User.employee_no), actor)
     if branch is not None:
         query = query.where(Branch.path.startswith(branch.path))
     if role in {r.value for r in Role}:

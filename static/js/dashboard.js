@@ -237,9 +237,9 @@
       byId[r.participant_id] = r;
     });
     state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });
-    state.counts = data.counts;
     paintRoster();
   });
+  socket.on("counts", function (numbers) { state.counts = numbers; paintCounts(); });
   socket.on("progress", function (data) {
     var byId = {};
     data.changed.forEach(function (row) { byId[row.participant_id] = row; });

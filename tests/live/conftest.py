@@ -90,7 +90,7 @@ def clock(app):
     from live.clock import FakeClock
 
     fake = FakeClock()
-    app.config.update(LIVE_CLOCK=fake, LIVE_TICKER=False, LIVE_GRACE_SECONDS=2)
+    app.config.update(LIVE_CLOCK=fake, LIVE_TICKER=False, LIVE_GRACE_SECONDS=2, LIVE_COUNTS_SECONDS=0.01)
     return fake
 
 
