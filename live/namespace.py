@@ -21,6 +21,7 @@ from server.models import User
 
 log = logging.getLogger(__name__)
 ENTERED = "live_entered"  # session ids this connection entered as a trainee
+PARTICIPATING = "live_participant"  # {session id: participant id} of this connection
 JOIN_FAILURES = parse("10/minute")
 
 
@@ -31,6 +32,18 @@ def error(code: str, message: str = "") -> dict:
 def _int(data, key) -> int | None:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _session_of_question(app, question_id: int) -> int | None:
+    """Which session a frozen question belongs to: it never changes, so it is looked up once per
+    process, and an answer needs no query before it joins the group commit."""
+    known = app.extensions.setdefault("examhall_question_sessions", {})
+    if question_id not in known:
+        session_id = db.session.scalar(sa.select(SessionQuestion.session_id).where(SessionQuestion.id == question_id))
+        if session_id is None:
+            return None
+        known[question_id] = session_id
+    return known[question_id]
 
 
 def _entered(data) -> tuple[LiveSession | None, Participant | None]:
@@ -112,6 +125,7 @@ class LiveNamespace(Namespace):
         db.session.commit()
         join_room(emit.trainees_room(session.id))
         connection[ENTERED] = sorted({*connection.get(ENTERED, []), session.id})
+        connection[PARTICIPATING] = {**connection.get(PARTICIPATING, {}), str(session.id): participant.id}
         engine.roster_changed(session, [participant.id])
         return {"ok": True, "state": payloads.trainee_state(session, participant, moment)}
 
@@ -131,14 +145,13 @@ class LiveNamespace(Namespace):
             return error("unauthorized")
         if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8:
             return error("bad_request", "question_id, choice and seq are required")
-        question = db.session.get(SessionQuestion, question_id)
-        if question is None or question.session_id not in connection.get(ENTERED, []):
-            return error("not_open")
-        participant_id = db.session.scalar(sa.select(Participant.id).where(
-            Participant.session_id == question.session_id, Participant.user_id == sender.user_id))
-        db.session.remove()  # hold no connection while waiting for the group commit
-        job = AnswerJob(question.session_id, participant_id, question_id, choice, seq, received)
         app = current_app._get_current_object()
+        session_id = _session_of_question(app, question_id)
+        participant_id = connection.get(PARTICIPATING, {}).get(str(session_id))
+        if session_id is None or participant_id is None:
+            return error("not_open")
+        db.session.remove()  # hold no connection while waiting for the group commit
+        job = AnswerJob(session_id, participant_id, question_id, choice, seq, received)
         if app.config.get("LIVE_GROUP_COMMIT", True):
             return writer_for(app).submit(job)
         ack = _apply_alone(job)
