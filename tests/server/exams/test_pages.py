@@ -13,7 +13,7 @@ from server.exams.models import AuditEntry, LiveSession, Participant
 from server.extensions import db
 from server.papers.models import Paper
 from tests.conftest import Auth
-from tests.server.exams.test_results_and_regrade import ANSWERS
+from tests.server.exams.test_results_and_regrade import answer_and_end
 
 
 def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, people, bank, make_trainees):
@@ -49,18 +49,8 @@ def test_paper_settings_are_validated(client, auth, people):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Paper)) == 0
 
 
-def _finish(session):
-    questions = sorted(session.questions, key=lambda q: q.position)
-    for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
-        for seq, (question, choice) in enumerate(zip(questions, ANSWERS[participant.user.employee_no],
-                                                     strict=True), start=1):
-            exams.record_answer(session, participant, question, choice, seq=seq)
-    db.session.commit()
-    exams.end_session(session)
-
-
 def test_results_pages_and_exports(client, auth, people, started):
-    _finish(started)
+    answer_and_end(started)
     auth.login("J100")
     page = client.get(f"/sessions/{started.id}/results").get_data(as_text=True)
     assert "50.0%" in page and "海淀支行" in page and "上海分行" in page
@@ -82,7 +72,7 @@ def test_results_pages_and_exports(client, auth, people, started):
 
 
 def test_regrade_through_the_pages(client, auth, people, started):
-    _finish(started)
+    answer_and_end(started)
     question = next(q for q in started.questions if q.stem.startswith("假币"))
     auth.login("J100")
     preview = client.submit(f"/sessions/{started.id}/regrade", {f"key_{question.id}": "C", "action": "preview"})
@@ -102,7 +92,7 @@ def test_trainees_see_their_own_sheet_only_after_the_session_ends(app, client, p
     trainee = Auth(client)
     trainee.login(participant.user.employee_no)
     assert client.get(f"/my/results/{participant.id}").status_code == 404  # still running
-    _finish(started)
+    answer_and_end(started)
     sheet = client.get(f"/my/results/{participant.id}")
     assert sheet.status_code == 200 and "你的答案" in sheet.get_data(as_text=True)
     other = db.session.scalar(sa.select(Participant).where(Participant.session_id == started.id,

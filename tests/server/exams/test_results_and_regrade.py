@@ -23,15 +23,20 @@ ANSWERS = {
 }
 
 
-@pytest.fixture
-def answered(started):
-    questions = sorted(started.questions, key=lambda q: q.position)
-    for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == started.id)):
+def answer_and_end(session):
+    """Every trainee answers as ANSWERS says, then the session ends."""
+    questions = sorted(session.questions, key=lambda q: q.position)
+    for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
         for seq, (question, choice) in enumerate(zip(questions, ANSWERS[participant.user.employee_no],
                                                      strict=True), start=1):
-            exams.record_answer(started, participant, question, choice, seq=seq)
+            exams.record_answer(session, participant, question, choice, seq=seq)
     db.session.commit()
-    exams.end_session(started)
+    exams.end_session(session)
+
+
+@pytest.fixture
+def answered(started):
+    answer_and_end(started)
     return started
 
 
