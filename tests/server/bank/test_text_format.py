@@ -1,8 +1,6 @@
 """The text format's variations, one by one, and a property test over random renderings."""
 from __future__ import annotations
 
-import gc
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -155,21 +153,9 @@ def rendering(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(rendering())
-def _rendered_questions_parse_back(case):
+def test_rendered_questions_parse_back(case):
     text, expected = case
     result = _parse(text)
     assert result.issues == []
     got = [(q.type.value, q.stem.removesuffix("（）"), q.options, q.answer) for q in result.questions]
     assert got == [(t, s, o, a) for t, s, o, a in expected]
-
-
-def test_rendered_questions_parse_back():
-    """Finalizers of objects left by earlier tests (socket clients) can touch the `random`
-    module; if the garbage collector ran them while Hypothesis draws, Hypothesis would rightly
-    complain.  So: collect first, and keep the collector off while the examples are drawn."""
-    gc.collect()
-    gc.disable()
-    try:
-        _rendered_questions_parse_back()
-    finally:
-        gc.enable()
