@@ -1,0 +1,1 @@
+"""PDFs Examhall issues: plain data in, bytes out, signed.  No Flask, no database."""
