@@ -32,6 +32,7 @@ def test_configuration_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("EXAMHALL_BASE_URL", "https://exam.example.cn/")
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
+    monkeypatch.setenv("LIVE_GRACE_SECONDS", "3.5")
     from server.config import from_environment
 
     config = from_environment(str(tmp_path))
@@ -41,6 +42,7 @@ def test_configuration_comes_from_the_environment(tmp_path, monkeypatch):
     assert config["EXAMHALL_BASE_URL"] == "https://exam.example.cn"
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["REMEMBER_COOKIE_SECURE"] is True
+    assert config["LIVE_GRACE_SECONDS"] == 3.5
 
 
 def test_defaults_are_safe_on_one_machine(tmp_path, monkeypatch):
