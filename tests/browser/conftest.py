@@ -16,7 +16,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
+# open, which other packages' code (pyHanko calls asyncio.run) must not find still running.
+@pytest.fixture(scope="package")
 def browser():
     if not Path(CHROMIUM).exists():
         _require_service("Chromium", FileNotFoundError(CHROMIUM))
@@ -28,7 +30,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_server(migrated, tmp_path_factory):
     server = ServerProcess(migrated, tmp_path_factory.mktemp("browser-instance"))
     yield server
