@@ -13,7 +13,7 @@ from limits import parse
 from live import emit, engine, payloads
 from live import principal as principals
 from live.clock import iso, now
-from live.writer import AnswerJob, writer_for
+from live.writer import AnswerJob, PresenceJob, writer_for
 from server.exams.models import LiveSession, Participant, SessionQuestion
 from server.exams.util import may_manage_session
 from server.extensions import db, limiter
@@ -82,14 +82,9 @@ class LiveNamespace(Namespace):
         if sender is None or not entered:
             return
         moment = now()
-        db.session.execute(sa.update(Participant).where(
-            Participant.session_id.in_(entered), Participant.user_id == sender.user_id).values(disconnected_at=moment))
-        db.session.commit()
+        participating = connection.get(PARTICIPATING, {})
         for session_id in entered:
-            session = db.session.get(LiveSession, session_id)
-            participant_id = db.session.scalar(sa.select(Participant.id).where(
-                Participant.session_id == session_id, Participant.user_id == sender.user_id))
-            engine.roster_changed(session, [participant_id])
+            _record_presence(PresenceJob(session_id, participating[str(session_id)], moment, connected=False))
 
     def on_whoami(self, _data=None):
         sender = principals.principal()
@@ -120,14 +115,12 @@ class LiveNamespace(Namespace):
         if participant.removed:
             return error("removed")
         moment = now()
-        participant.connected_at = moment
-        participant.joined_at = participant.joined_at or moment
-        db.session.commit()
         join_room(emit.trainees_room(session.id))
         connection[ENTERED] = sorted({*connection.get(ENTERED, []), session.id})
         connection[PARTICIPATING] = {**connection.get(PARTICIPATING, {}), str(session.id): participant.id}
-        engine.roster_changed(session, [participant.id])
-        return {"ok": True, "state": payloads.trainee_state(session, participant, moment)}
+        state = payloads.trainee_state(session, participant, moment)
+        _record_presence(PresenceJob(session.id, participant.id, moment, connected=True))
+        return {"ok": True, "state": state}
 
     def on_sync(self, data):
         session, participant = _entered(data)
@@ -241,6 +234,19 @@ class LiveNamespace(Namespace):
         # Only the status: the dashboard learns the rest from events; building the whole
         # roster here would delay the question reaching thousands of trainees.
         return {"ok": True, "status": engine.status_payload(session, moment)}
+
+
+def _record_presence(job: PresenceJob) -> None:
+    """Joins and leaves go with the next group commit (the dashboards hear after it)."""
+    app = current_app._get_current_object()
+    if app.config.get("LIVE_GROUP_COMMIT", True):
+        writer_for(app).submit_nowait(job)
+        return
+    from live.writer import write_presence
+
+    write_presence([job])
+    db.session.commit()
+    engine.roster_changed(db.session.get(LiveSession, job.session_id), [job.participant_id])
 
 
 def _apply_alone(job: AnswerJob) -> dict:

@@ -51,6 +51,31 @@ class Batch:
         self.totals: dict = {}
 
 
+@dataclass(frozen=True)
+class PresenceJob:
+    """A trainee entered (connected=True) or left a session.  Written with the next group of
+    answers, not with a commit of its own: thousands join within seconds when an exam opens."""
+
+    session_id: int
+    participant_id: int
+    at: datetime
+    connected: bool
+
+
+def write_presence(jobs: list[PresenceJob]) -> None:
+    """Changes: connected_at (and joined_at the first time) or disconnected_at; no commit."""
+    joined = [{"pid": j.participant_id, "at": j.at} for j in jobs if j.connected]
+    left = [{"pid": j.participant_id, "at": j.at} for j in jobs if not j.connected]
+    table = Participant.__table__
+    if joined:
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("pid")).values(
+            connected_at=sa.bindparam("at"),
+            joined_at=sa.func.coalesce(table.c.joined_at, sa.bindparam("at"))), joined)
+    if left:
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("pid")).values(
+            disconnected_at=sa.bindparam("at")), left)
+
+
 def apply(job: AnswerJob, batch: Batch) -> dict:
     """Check and record one answer in the current transaction; the acknowledgement payload.
     Each participant's new total is collected in ``batch.totals`` for the leaderboard."""
@@ -89,11 +114,19 @@ class AnswerWriter:
         self.totals: dict = {}  # participant id -> (session id, total) from the last batch
 
     def submit(self, job: AnswerJob, timeout: float = 30.0) -> dict:
-        if self._worker is None or self._worker.dead:
-            self._worker = gevent.spawn(self._run)
+        self._ensure_worker()
         result = AsyncResult()
         self.queue.put((job, result))
         return result.get(timeout=timeout)
+
+    def submit_nowait(self, job: PresenceJob) -> None:
+        """Queue a presence change; nobody waits for it."""
+        self._ensure_worker()
+        self.queue.put((job, None))
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or self._worker.dead:
+            self._worker = gevent.spawn(self._run)
 
     def _run(self) -> None:
         while True:
@@ -110,13 +143,22 @@ class AnswerWriter:
             self._process(batch)
 
     def _process(self, batch) -> None:
+        presence = [job for job, _result in batch if isinstance(job, PresenceJob)]
+        batch = [(job, result) for job, result in batch if not isinstance(job, PresenceJob)]
         with self.app.app_context():
             try:
+                write_presence(presence)  # first: an answer right after joining sees its trainee connected
                 acks = self._commit([job for job, _result in batch])
             except Exception:
                 log.exception("answer batch failed; writing its answers one by one")
                 db.session.rollback()
                 acks = []
+                try:
+                    write_presence(presence)
+                    db.session.commit()
+                except Exception:
+                    log.exception("presence changes lost")
+                    db.session.rollback()
                 for job, _result in batch:
                     try:
                         acks.extend(self._commit([job]))
@@ -128,6 +170,7 @@ class AnswerWriter:
             for (_job, result), ack in zip(batch, acks, strict=True):
                 result.set(ack)
             try:
+                self._presence_changed(presence)
                 self._after(batch)
             except Exception:
                 log.exception("after-commit work failed")
@@ -143,6 +186,13 @@ class AnswerWriter:
         self.batches += 1
         self.answers += len(jobs)
         return acks
+
+    def _presence_changed(self, presence: list[PresenceJob]) -> None:
+        by_session: dict[int, list[int]] = {}
+        for job in presence:
+            by_session.setdefault(job.session_id, []).append(job.participant_id)
+        for session_id, participant_ids in by_session.items():
+            engine.roster_changed(db.session.get(LiveSession, session_id), participant_ids)
 
     def _after(self, batch) -> None:
         """Dashboard progress, and closing a paced question everyone connected has answered."""
