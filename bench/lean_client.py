@@ -77,8 +77,9 @@ def main() -> None:
         if index % 50 == 49:
             gevent.sleep(0.01)  # do not flood the listen backlog
     for trainee in trainees:
-        trainee.entered.wait()
-    print(json.dumps({"ready": len(trainees)}), flush=True)
+        trainee.entered.wait(timeout=300)
+    ready = sum(t.entered.is_set() for t in trainees)
+    print(json.dumps({"ready": ready, "failed": len(trainees) - ready}), flush=True)
     for line in sys.stdin:
         command = line.strip()
         if command == "fanout":

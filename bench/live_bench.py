@@ -145,7 +145,11 @@ def run_side(name: str, count: int, folder: str) -> dict:
             worker.stdin.flush()
             workers.append(worker)
         for worker in workers:
-            json.loads(worker.stdout.readline())  # {"ready": n}
+            line = worker.stdout.readline()
+            if not line or json.loads(line).get("failed"):  # show why the server refused trainees
+                log = next(Path(folder).glob("*.log"))
+                raise RuntimeError("trainees could not join; server log tail:\n"
+                                   + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
         connect_seconds = time.time() - started
         rss_after = _rss_kib(server.pid)
 
