@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from server.access import in_scope
+from server.bank.formats.common import FormatError, decode_text
 from server.branches.operations import clean_code
 from server.branches.util import branch_by_code
 from server.models import Branch, Role, User
@@ -82,17 +83,8 @@ def _cell_text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
 def _table_from_csv(data: bytes) -> list[list[str]]:
-    text = _decode(data)
+    text = decode_text(data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -123,7 +115,7 @@ def read_table(filename: str, data: bytes) -> list[list]:
         raise ValueError(_("This is not a text or Excel file. Upload .xlsx or .csv."))
     try:
         return _table_from_csv(data)
-    except UnicodeDecodeError:
+    except FormatError:
         raise ValueError(_("The text is neither UTF-8 nor GB18030/GBK. Save the CSV in one of "
                            "those encodings.")) from None
     except csv.Error as exc:
