@@ -193,6 +193,9 @@ def end(session: LiveSession, now: datetime) -> None:
     emit.to_trainees(session, "ended", lambda p: {"score": {"total": str(p.total), "passed": p.passed}}
                      if session.show_key != "never" else {})
     emit.to_staff(session, "status", status_payload(session, now))
+    from server.documents.operations import start_issuing
+
+    start_issuing(session, "ended")  # certificates and score sheets, in a process of its own
 
 
 def remove(session: LiveSession, participant: Participant, now: datetime) -> None:

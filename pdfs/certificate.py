@@ -60,6 +60,8 @@ def render_certificate(data: CertificateData) -> bytes:
     pdf.setFont(font, 12)
     pdf.drawString(30 * mm, 34 * mm, f"证书编号：{data.number}")
     pdf.drawString(30 * mm, 27 * mm, f"颁发日期：{data.date}")
+    pdf.setFont(font, 9)
+    pdf.drawString(30 * mm, 20 * mm, f"验证网址：{data.verify_url}")
     pdf.drawRightString(width - 70 * mm, 34 * mm, data.issuer)
     qr = QrCodeWidget(data.verify_url)
     left, bottom, right, top = qr.getBounds()

@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -23,6 +25,7 @@ from pyhanko.sign import fields, signers
 CA_CERT, CA_KEY = "authority.pem", "authority-key.pem"
 SIGNER_CERT, SIGNER_KEY = "signer.pem", "signer-key.pem"
 RESERVED_BYTES = 16384
+RESERVED_WITH_TIMESTAMP = 32768  # the timestamp token and the TSA's certificates need room too
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -73,26 +76,103 @@ def ensure_authority(folder: Path, organisation: str) -> None:
         create_authority(folder, organisation)
 
 
+@dataclass(frozen=True)
+class SignerSpec:
+    """Where a signing identity comes from: picklable, so that worker processes can each load it
+    once.  Either the instance's own authority folder or an organisation's PKCS#12 file."""
+
+    folder: Path | None = None
+    pkcs12: Path | None = None
+    passphrase: bytes | None = None
+    timestamp_url: str | None = None  # PAdES B-T when set
+
+    def load(self) -> Signer:
+        if self.pkcs12 is not None:
+            loaded = signers.SimpleSigner.load_pkcs12(str(self.pkcs12), passphrase=self.passphrase)
+        else:
+            loaded = signers.SimpleSigner.load(str(self.folder / SIGNER_KEY), str(self.folder / SIGNER_CERT),
+                                               ca_chain_files=(str(self.folder / CA_CERT),))
+        if loaded is None:
+            raise ValueError("the signing key or certificate cannot be read (check the PKCS#12 file and passphrase)")
+        timestamper = None
+        if self.timestamp_url:
+            from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
+
+            timestamper = HTTPTimeStamper(self.timestamp_url, timeout=10)
+        return Signer(loaded, timestamper)
+
+    def authority_pem(self) -> bytes:
+        """The root certificate others add to their trust store."""
+        if self.pkcs12 is None:
+            return (self.folder / CA_CERT).read_bytes()
+        loaded = signers.SimpleSigner.load_pkcs12(str(self.pkcs12), passphrase=self.passphrase)
+        chain = [c for c in loaded.cert_registry if c.subject == c.issuer] or [loaded.signing_cert]
+        return b"".join(pem.armor("CERTIFICATE", c.dump()) for c in chain)
+
+
 @dataclass
 class Signer:
     """A loaded signing identity; sign() certifies a PDF so that no later change is allowed."""
 
     signer: signers.Signer
+    timestamper: object | None = None
 
     @classmethod
     def from_folder(cls, folder: Path) -> Signer:
-        return cls(signers.SimpleSigner.load(str(folder / SIGNER_KEY), str(folder / SIGNER_CERT),
-                                             ca_chain_files=(str(folder / CA_CERT),)))
+        return SignerSpec(folder=folder).load()
 
     @classmethod
     def from_pkcs12(cls, path: Path, passphrase: bytes | None) -> Signer:
-        return cls(signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase))
+        return SignerSpec(pkcs12=path, passphrase=passphrase).load()
 
     def sign(self, pdf: bytes, reason: str = "Examhall 签发") -> bytes:
         meta = signers.PdfSignatureMetadata(
             field_name="ExamhallSignature", reason=reason, certify=True,
             docmdp_permissions=fields.MDPPerm.NO_CHANGES, subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256")
-        out = signers.PdfSigner(meta, signer=self.signer).sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=RESERVED_BYTES)
+        out = signers.PdfSigner(meta, signer=self.signer, timestamper=self.timestamper).sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            bytes_reserved=RESERVED_WITH_TIMESTAMP if self.timestamper else RESERVED_BYTES)
         return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a signature check of an uploaded PDF found.  ``ok`` only when every part holds."""
+
+    signed: bool
+    intact: bool = False  # the signed bytes are unchanged
+    trusted: bool = False  # the signer chains to one of the trusted roots
+    entire_file: bool = False  # nothing was added after signing
+    signer: str = ""
+    timestamped: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.signed and self.intact and self.trusted and self.entire_file
+
+
+def check_signature(pdf: bytes, trust_roots_pem: bytes) -> SignatureCheck:
+    """Validate the first signature of ``pdf`` against the given root certificates (PEM)."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+        return SignatureCheck(False, error=f"not a readable PDF: {exc}")
+    if not embedded:
+        return SignatureCheck(False, error="the PDF carries no signature")
+    roots = [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(trust_roots_pem, multiple=True)]
+    try:
+        status = validate_pdf_signature(embedded[0], ValidationContext(trust_roots=roots))
+    except Exception as exc:  # pyHanko raises many kinds for malformed signatures
+        return SignatureCheck(True, error=f"the signature cannot be checked: {exc}")
+    return SignatureCheck(True, intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
+                          entire_file=status.coverage.name == "ENTIRE_FILE" and bool(status.docmdp_ok),
+                          signer=status.signing_cert.subject.human_friendly,
+                          timestamped=status.timestamp_validity is not None)

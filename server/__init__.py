@@ -10,7 +10,8 @@ from flask import Flask
 from server import config as config_module
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models")
+MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models",
+                 "server.documents.models")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.bank.api import bp as bank_api_bp
     from server.bank.controllers import bp as bank_bp
     from server.branches.controllers import bp as branches_bp
+    from server.documents.controllers import bp as documents_bp
     from server.exams.controllers import bp as exams_bp
     from server.exams.live_pages import bp as live_pages_bp
     from server.home import bp as home_bp
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(bank_api_bp)
     app.register_blueprint(papers_bp)
     app.register_blueprint(exams_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(live_pages_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(vendor_bp)

@@ -67,6 +67,17 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_GRACE_SECONDS": float(os.environ.get("LIVE_GRACE_SECONDS", "2")),
         "LIVE_GROUP_COMMIT_SECONDS": float(os.environ.get("LIVE_GROUP_COMMIT_SECONDS", "0.005")),
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
+        # Issued PDFs: the organisation printed on them (default: the head office's name), an
+        # organisation's own signing identity (PKCS#12; else the instance makes its own authority),
+        # a timestamp server for PAdES B-T, and how many processes render and sign a batch.
+        "EXAMHALL_ISSUER": os.environ.get("EXAMHALL_ISSUER") or None,
+        "EXAMHALL_SIGNING_PKCS12": os.environ.get("EXAMHALL_SIGNING_PKCS12") or None,
+        "EXAMHALL_SIGNING_PASSPHRASE": os.environ.get("EXAMHALL_SIGNING_PASSPHRASE") or None,
+        "EXAMHALL_TSA_URL": os.environ.get("EXAMHALL_TSA_URL") or None,
+        "DOCUMENTS_PROCESSES": int(os.environ.get("DOCUMENTS_PROCESSES") or 0) or None,
+        "DOCUMENTS_INLINE": _flag("DOCUMENTS_INLINE", False),
+        "DOCUMENTS_AUTO_ISSUE": _flag("DOCUMENTS_AUTO_ISSUE", True),  # when a session ends or is regraded
+        "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute;300 per hour"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("EXAMHALL_TIMEZONE", "Asia/Shanghai"),
         "WTF_CSRF_TIME_LIMIT": None,

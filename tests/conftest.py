@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -77,6 +78,8 @@ def _test_config(database_url: str, instance) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test-secret-key",
+        # Sessions that end in other tests issue no PDFs; tests/server/documents turns this on.
+        "DOCUMENTS_AUTO_ISSUE": False,
     }
 
 
@@ -121,15 +124,21 @@ def make_app(migrated, tmp_path):
             db.engine.dispose()
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app()
+@contextmanager
+def serving(app):
+    """``app``'s context for one test; the tables are emptied afterwards."""
     with app.app_context():
         yield app
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(make_app):
+    with serving(make_app()) as app:
+        yield app
 
 
 @pytest.fixture

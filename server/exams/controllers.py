@@ -12,6 +12,7 @@ from flask_login import current_user
 from grading import Void
 from server.access import require_in_scope, roles, signed_in
 from server.branches.util import visible_branches
+from server.documents.util import participant_documents
 from server.errors import OperationError
 from server.exams import exports, operations
 from server.exams.models import LiveSession, Participant
@@ -135,7 +136,7 @@ def participant(session_id: int, participant_id: int):
         abort(404)
     row = next(r for r in session_results(session).rows if r.participant.id == member.id)
     return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
-                           show_key=True)
+                           show_key=True, documents=participant_documents(member, include_revoked=True))
 
 
 @bp.route("/sessions/<int:session_id>/analysis")
@@ -166,6 +167,7 @@ def regrade(session_id: int):
     if request.method == "POST":
         keys, voids = _regrade_input(session)
         if request.form.get("action") == "apply":
+            before = [(q.answer, q.void) for q in session.questions]
             try:
                 changed = operations.apply_regrade(current_user, session, keys, voids, request.form.get("reason", ""))
             except OperationError as exc:
@@ -173,9 +175,20 @@ def regrade(session_id: int):
                 flash(exc.message, "error")
             else:
                 flash(_("Regrade applied: %(n)d results changed.", n=len(changed)), "success")
+                if before != [(q.answer, q.void) for q in session.questions]:
+                    _reissue(session, changed)
                 return redirect(url_for("exams.results", session_id=session.id))
         lines = regrade_preview(session, keys, voids)
     return render_template("exams/regrade.html", session=session, lines=lines, keys=keys, voids=voids)
+
+
+def _reissue(session: LiveSession, changed) -> None:
+    """Documents already issued no longer match: revoke them as superseded and issue new ones."""
+    from server.documents import operations as documents
+
+    if session.status == "ended" and documents.supersede_after_regrade(
+            session, {line.participant.id for line in changed}, current_user):
+        documents.start_issuing(session, "regrade")
 
 
 @bp.route("/my/results")
@@ -195,7 +208,7 @@ def my_sheet(participant_id: int):
         abort(404)  # nothing, not even the key, before the session ends
     row = next(r for r in session_results(session).rows if r.participant.id == member.id)
     return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
-                           show_key=session.show_key != "never")
+                           show_key=session.show_key != "never", documents=participant_documents(member))
 
 
 STATUS_LABELS = {"lobby": _l("Lobby"), "running": _l("Running"), "paused": _l("Paused"), "ended": _l("Ended")}

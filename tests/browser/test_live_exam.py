@@ -12,7 +12,7 @@ from server.exams import operations as exams
 from server.exams.models import Answer
 from server.extensions import db
 from tests.browser.test_pages import _sign_in
-from tests.server.exams.conftest import bank, fixed_paper, make_trainees  # noqa: F401 (fixtures)
+from tests.server.conftest import bank, fixed_paper, make_trainees  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ class ServerProcess:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url, "EXAMHALL_INSTANCE_PATH": str(instance),
-                    "SECRET_KEY": "live-test-secret", "EXAMHALL_PORT": str(self.port), **(extra_env or {})}
+                    "SECRET_KEY": "live-test-secret", "EXAMHALL_PORT": str(self.port),
+                    "DOCUMENTS_AUTO_ISSUE": "false", **(extra_env or {})}
         self.log = instance / "server.log"
         instance.mkdir(parents=True, exist_ok=True)
         self.start()
@@ -82,7 +83,7 @@ def live_server(migrated, tmp_path_factory):
 
 # --- live sessions in-process, with a clock the test moves ----------------------------------------
 
-from tests.server.exams.conftest import bank, fixed_paper, make_trainees  # noqa: E402, F401  (shared builders)
+from tests.server.conftest import bank, fixed_paper, make_trainees  # noqa: E402, F401  (shared builders)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The database: connection settings and migrations that match the models."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -48,7 +50,10 @@ def test_postgresql_runs_through_psycopg_3(app):
 
 def test_migrations_match_the_models(app):
     """Alembic's autogenerate finds nothing to add: every model change has its migration."""
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, warnings.catch_warnings():
+        # SQLite cannot reflect expression indexes (uq_issued_document_current); its migration is
+        # checked by behaviour in tests/server/documents.
+        warnings.filterwarnings("ignore", message=".*expression-based index")
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []

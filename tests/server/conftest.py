@@ -1,4 +1,4 @@
-"""Builders for papers and sessions on the real database."""
+"""Builders for papers and sessions on the real database (tests/server/exams and documents)."""
 from __future__ import annotations
 
 import pytest

@@ -1,0 +1,1 @@
+"""Issued documents: signed certificates and score sheets, their verification and revocation."""

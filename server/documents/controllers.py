@@ -1,0 +1,253 @@
+"""Issued documents over HTTP: a session's documents and their progress, downloads (a trainee
+their own, staff their sessions'), revocation by an admin, and public verification by code,
+by uploaded file, and as JSON."""
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from pdfs.fonts import cjk_font
+from pdfs.signing import check_signature
+from server.access import public, roles, signed_in
+from server.documents import operations
+from server.documents.identity import signer_spec
+from server.documents.models import DocumentKind, IssuedDocument
+from server.exams.util import managed_session, may_manage_session
+from server.extensions import db, limiter
+from server.models import Role
+
+bp = Blueprint("documents", __name__)
+STAFF = (Role.ADMIN, Role.INVIGILATOR)
+PDF_MAGIC = b"%PDF-"
+
+
+def _verify_limit() -> str:
+    """One allowance per address across the verify page, the upload and the API, so codes cannot
+    be guessed faster by spreading the attempts."""
+    return current_app.config["VERIFY_LIMIT"]
+
+
+def session_documents(session_id: int) -> list[IssuedDocument]:
+    return list(db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session_id)
+                                   .order_by(IssuedDocument.kind, IssuedDocument.participant_id,
+                                             IssuedDocument.version)))
+
+
+def _progress(session) -> dict:
+    job = operations.latest_job(session)
+    if job is None:
+        return {"state": "none", "done": 0, "total": 0, "interrupted": False, "error": None}
+    return {"state": job.state, "done": job.done, "total": job.total, "error": job.error,
+            "interrupted": operations.is_interrupted(job)}
+
+
+@bp.route("/sessions/<int:session_id>/documents")
+@roles(*STAFF)
+def index(session_id: int):
+    session = managed_session(current_user, session_id)
+    return render_template("documents/index.html", session=session, documents=session_documents(session.id),
+                           progress=_progress(session), font=cjk_font())
+
+
+@bp.route("/sessions/<int:session_id>/documents/progress")
+@roles(*STAFF)
+def progress(session_id: int):
+    return jsonify(_progress(managed_session(current_user, session_id)))
+
+
+@bp.route("/sessions/<int:session_id>/documents/issue", methods=["POST"])
+@roles(*STAFF)
+def issue(session_id: int):
+    session = managed_session(current_user, session_id)
+    if session.status != "ended":
+        flash(_("Documents are issued once the session has ended."), "error")
+    else:
+        operations.start_issuing(session, "manual")
+        flash(_("Issuing has started; this page shows its progress."), "success")
+    return redirect(url_for("documents.index", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/documents.zip")
+@roles(*STAFF)
+def archive(session_id: int):
+    session = managed_session(current_user, session_id)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:  # signed PDFs do not compress further
+        for document in session_documents(session.id):
+            if not document.revoked:
+                bundle.writestr(download_name(document), document.content)
+    return send_file(io.BytesIO(out.getvalue()), as_attachment=True, mimetype="application/zip",
+                     download_name=f"{session.title}-documents.zip")
+
+
+KIND_NAMES = {DocumentKind.CERTIFICATE: "合格证书", DocumentKind.TRAINEE_SHEET: "成绩单",
+              DocumentKind.SESSION_SHEET: "成绩汇总"}
+
+
+def download_name(document: IssuedDocument) -> str:
+    who = f"{document.summary.get('employee_no')}-{document.summary.get('name')}-" if document.participant_id else ""
+    return f"{who}{KIND_NAMES[document.kind]}-{document.number}.pdf"
+
+
+def _may_download(document: IssuedDocument) -> bool:
+    if may_manage_session(current_user, document.session):
+        return True
+    own = document.participant is not None and document.participant.user_id == current_user.id
+    return own and not document.revoked
+
+
+@bp.route("/documents/<int:document_id>.pdf")
+@signed_in
+def download(document_id: int):
+    document = db.session.get(IssuedDocument, document_id)
+    if document is None or not _may_download(document):
+        abort(404)
+    return send_file(io.BytesIO(document.content), mimetype="application/pdf", as_attachment=True,
+                     download_name=download_name(document))
+
+
+@bp.route("/documents/<int:document_id>/revoke", methods=["POST"])
+@roles(Role.ADMIN)
+def revoke(document_id: int):
+    document = db.session.get(IssuedDocument, document_id)
+    if document is None or not may_manage_session(current_user, document.session):
+        abort(404)
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash(_("Say why the document is revoked."), "error")
+    elif document.revoked:
+        flash(_("The document was already revoked."), "error")
+    else:
+        operations.revoke(document, current_user, reason)
+        from server.exams.operations import audit
+
+        audit(current_user, "revoke_document", document.session, reason, document=document.number,
+              code=document.code)
+        db.session.commit()
+        flash(_("Document %(number)s is revoked.", number=document.number), "success")
+    return redirect(url_for("documents.index", session_id=document.session_id))
+
+
+# --- public verification ---------------------------------------------------------------------
+
+
+def _mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _mask_number(number: str) -> str:
+    return number[:2] + "*" * max(0, len(number) - 3) + number[-1:] if len(number) > 3 else "*" * len(number)
+
+
+def verification(document: IssuedDocument | None, code: str) -> dict:
+    """The same fields whatever the answer, so an unknown code looks like any other reply."""
+    summary = document.summary if document else {}
+    status = "unknown" if document is None else ("revoked" if document.revoked else "valid")
+    return {
+        "code": code,
+        "status": status,
+        "kind": document.kind if document else None,
+        "number": document.number if document else None,
+        "holder": _mask_name(summary["name"]) if summary.get("name") else None,
+        "employee_no": _mask_number(summary["employee_no"]) if summary.get("employee_no") else None,
+        "exam": summary.get("exam"),
+        "score": summary.get("score"),
+        "passed": summary.get("passed"),
+        "issuer": summary.get("issuer"),
+        "issued_on": summary.get("date"),
+        "revoked_at": (document.revoked_at.isoformat(timespec="seconds") + "Z"
+                       if document and document.revoked else None),
+        "revoked_reason": _revocation_text(document) if document and document.revoked else None,
+        "sha256": document.sha256 if document else None,
+    }
+
+
+def _revocation_text(document: IssuedDocument) -> str:
+    if document.revoked_reason == operations.SUPERSEDED:
+        return _("Superseded by a reissued document after a regrade.")
+    return document.revoked_reason
+
+
+def _by_code(code: str) -> IssuedDocument | None:
+    return db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.code == code)) if code else None
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+@limiter.shared_limit(_verify_limit, scope="verify", methods=["POST"])
+def verify_form():
+    if request.method == "GET":
+        code = operations.normalise_code(request.args.get("code", ""))
+        if code:
+            return redirect(url_for("documents.verify_code", code=code))
+        return render_template("documents/verify.html", result=None, check=None)
+    upload = request.files.get("document")
+    data = upload.read() if upload else b""
+    if not data.startswith(PDF_MAGIC):
+        flash(_("Choose the PDF file you received from Examhall."), "error")
+        return render_template("documents/verify.html", result=None, check=None), 400
+    check = check_signature(data, signer_spec().authority_pem())
+    document = db.session.scalar(sa.select(IssuedDocument).where(
+        IssuedDocument.sha256 == hashlib.sha256(data).hexdigest()))
+    result = verification(document, document.code if document else "")
+    if not check.ok and result["status"] == "valid":
+        result["status"] = "invalid"
+    return render_template("documents/verify.html", result=result, check=check)
+
+
+@bp.route("/verify/<code>")
+@public
+@limiter.shared_limit(_verify_limit, scope="verify")
+def verify_code(code: str):
+    code = operations.normalise_code(code)
+    return render_template("documents/verify.html", result=verification(_by_code(code), code), check=None)
+
+
+@bp.route("/api/v1/verify/<code>")
+@public
+@limiter.shared_limit(_verify_limit, scope="verify")
+def verify_api(code: str):
+    code = operations.normalise_code(code)
+    return jsonify(verification(_by_code(code), code))
+
+
+@bp.route("/verify/authority.pem")
+@public
+def authority():
+    return send_file(io.BytesIO(signer_spec().authority_pem()), mimetype="application/x-pem-file",
+                     as_attachment=True, download_name="examhall-authority.pem")
+
+
+KIND_LABELS = {DocumentKind.CERTIFICATE: _l("Certificate"), DocumentKind.TRAINEE_SHEET: _l("Score sheet"),
+               DocumentKind.SESSION_SHEET: _l("Session score sheet")}
+STATE_LABELS = {"none": _l("Not started"), "queued": _l("Queued"), "running": _l("Issuing"), "done": _l("Done"),
+                "failed": _l("Failed")}
+VERDICT_LABELS = {"valid": _l("Valid: issued by Examhall and not revoked"), "revoked": _l("Revoked"),
+                  "unknown": _l("Unknown: no document was issued with this code or content"),
+                  "invalid": _l("Not valid: the signature does not check out")}
+
+
+@bp.app_template_global()
+def document_kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def issue_state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global()
+def verification_label(status: str) -> str:
+    return str(VERDICT_LABELS.get(status, status))

@@ -1,0 +1,229 @@
+"""Issuing, superseding and revoking documents.
+
+Issuing works out what is missing (a certificate for everyone who passed, a score sheet for
+everyone, one session sheet) and issues just that, so a job that was interrupted is resumed by
+running it again.  Each document's code, bytes and hash are committed together."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, request
+
+from pdfs.batch import Document, sign_all
+from server.documents import pdf
+from server.documents.identity import issuer_name, signer_spec
+from server.documents.models import DocumentKind, IssuedDocument, IssueJob
+from server.exams.models import LiveSession
+from server.exams.results import session_results
+from server.extensions import db
+from server.models import User, utcnow
+
+log = logging.getLogger(__name__)
+
+CODE_BYTES = 10  # 80 random bits
+STALE_AFTER = timedelta(seconds=90)  # a running job whose heartbeat is older was interrupted
+COMMIT_EVERY = 8  # documents per transaction: progress moves, and a crash loses little work
+SUPERSEDED = "superseded"
+PREFIXES = {DocumentKind.CERTIFICATE: "C", DocumentKind.TRAINEE_SHEET: "S", DocumentKind.SESSION_SHEET: "R"}
+
+
+def new_code() -> str:
+    """16 characters of base32 (A-Z, 2-7): easy to read out and type, 80 bits of randomness."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode()
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:24]
+
+
+def public_base_url() -> str:
+    configured = current_app.config.get("EXAMHALL_BASE_URL")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://localhost:5000"
+
+
+@dataclass
+class Pending:
+    kind: str
+    participant_id: int | None
+    version: int
+    code: str
+    number: str
+    data: Document
+    summary: dict
+
+
+def _documents(session: LiveSession) -> list[IssuedDocument]:
+    return list(db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session.id)
+                                   .order_by(IssuedDocument.version)))
+
+
+def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
+    """The documents still to issue, and how many of those the session needs are already there.
+    A document an admin revoked by hand is not issued again."""
+    latest: dict[tuple[str, int | None], IssuedDocument] = {}
+    for document in _documents(session):
+        latest[(document.kind, document.participant_id)] = document
+    results = session_results(session)
+    issuer = issuer_name()
+    wanted: list[tuple[str, object]] = []
+    for row in results.rows:
+        if row.passed:
+            wanted.append((DocumentKind.CERTIFICATE, row))
+        wanted.append((DocumentKind.TRAINEE_SHEET, row))
+    wanted.append((DocumentKind.SESSION_SHEET, None))
+    pending, present = [], 0
+    for kind, row in wanted:
+        participant_id = row.participant.id if row else None
+        previous = latest.get((kind, participant_id))
+        if previous is not None and (not previous.revoked or previous.revoked_reason != SUPERSEDED):
+            present += 1  # issued, or revoked by hand (which stands)
+            continue
+        version = previous.version + 1 if previous else 1
+        code = new_code()
+        number = pdf.document_number(PREFIXES[kind], session, participant_id, version)
+        url = f"{base_url}/verify/{code}"
+        if kind == DocumentKind.CERTIFICATE:
+            data = pdf.certificate_data(results, row, number, issuer, url)
+        elif kind == DocumentKind.TRAINEE_SHEET:
+            data = pdf.trainee_sheet_data(results, row, number, issuer, url)
+        else:
+            data = pdf.session_sheet_data(results, number, issuer, url)
+        summary = {"exam": session.title, "issuer": issuer, "date": pdf.chinese_date(session.ended_at)}
+        if row is not None:
+            summary |= {"name": row.user.name, "employee_no": row.user.employee_no,
+                        "score": f"{pdf.number(row.total)} / {pdf.number(row.max_total)}", "passed": row.passed}
+        pending.append(Pending(kind, participant_id, version, code, number, data, summary))
+    return pending, present
+
+
+def _record(session: LiveSession, item: Pending, signed: bytes) -> IssuedDocument:
+    document = IssuedDocument(code=item.code, number=item.number, kind=item.kind, session_id=session.id,
+                              participant_id=item.participant_id, version=item.version,
+                              sha256=hashlib.sha256(signed).hexdigest(), size=len(signed), content=signed,
+                              summary=item.summary)
+    db.session.add(document)
+    return document
+
+
+def run_job(job_id: int, processes: int | None = None) -> IssueJob:
+    """Changes: issues what the job's session is missing, committing every few documents and
+    moving the job's progress; marks the job done, or failed with the reason."""
+    job = db.session.get(IssueJob, job_id)
+    session = job.session
+    job.state, job.started_at, job.heartbeat_at, job.error = "running", utcnow(), utcnow(), None
+    job.worker_pid = os.getpid()
+    db.session.commit()
+    try:
+        pending, present = plan(session, job.base_url)
+        job.total, job.done = present + len(pending), present
+        db.session.commit()
+        spec = signer_spec()
+        since = 0
+        for item, signed in zip(pending, sign_all((p.data for p in pending), spec, processes), strict=True):
+            _record(session, item, signed)
+            since += 1
+            if since == COMMIT_EVERY:
+                job.done, job.heartbeat_at, since = job.done + since, utcnow(), 0
+                db.session.commit()
+        job.done += since
+        job.state, job.finished_at, job.heartbeat_at = "done", utcnow(), utcnow()
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("issuing documents for session %s failed", session.id)
+        job = db.session.get(IssueJob, job_id)
+        job.state, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+        db.session.commit()
+    return job
+
+
+def latest_job(session: LiveSession) -> IssueJob | None:
+    return db.session.scalar(sa.select(IssueJob).where(IssueJob.session_id == session.id)
+                             .order_by(IssueJob.id.desc()).limit(1))
+
+
+def is_interrupted(job: IssueJob) -> bool:
+    beat = job.heartbeat_at or job.created_at
+    return job.state in ("queued", "running") and utcnow() - beat > STALE_AFTER
+
+
+def start_issuing(session: LiveSession, reason: str) -> IssueJob | None:
+    """Changes: adds an issuing job for an ended session and starts it in the background, unless
+    one is already under way (that one is returned) or DOCUMENTS_AUTO_ISSUE is off for this
+    automatic reason (None)."""
+    if reason != "manual" and not current_app.config["DOCUMENTS_AUTO_ISSUE"]:
+        return None
+    job = latest_job(session)
+    if job is not None and job.state in ("queued", "running") and not is_interrupted(job):
+        return job
+    job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(), heartbeat_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    _launch(current_app._get_current_object(), job.id)
+    return job
+
+
+def _launch(app: Flask, job_id: int) -> None:
+    """Run the job inline (tests, DOCUMENTS_INLINE) or in a worker process of its own, so that
+    rendering and signing never hold up the live exam's event loop."""
+    if app.config.get("DOCUMENTS_INLINE"):
+        run_job(job_id, processes=1)
+        return
+    from server import PROJECT_ROOT
+
+    logs = os.path.join(app.instance_path, "logs")
+    os.makedirs(logs, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "EXAMHALL_INSTANCE_PATH": app.instance_path}
+    with open(os.path.join(logs, f"issue-{job_id}.log"), "ab") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "server.documents.worker", str(job_id)], cwd=PROJECT_ROOT,
+                                  env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    threading.Thread(target=worker.wait, daemon=True).start()  # reaped when it ends
+
+
+def wait_for(job_id: int, timeout: float = 120) -> IssueJob:
+    """Poll until the job has finished (the CLI and tests use this)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        job = db.session.get(IssueJob, job_id)
+        if job.state in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
+
+
+def revoke(document: IssuedDocument, actor: User | None, reason: str) -> None:
+    """Changes: marks the document revoked, with who and why (not committed)."""
+    if document.revoked:
+        return
+    document.revoked_at, document.revoked_reason = utcnow(), reason
+    document.revoked_by_id = actor.id if actor else None
+
+
+def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[int], actor: User) -> int:
+    """Changes: revokes as superseded every score sheet of the session (they print keys and
+    points) and the certificates of participants whose result changed.  Returns how many."""
+    count = 0
+    for document in _documents(session):
+        if document.revoked:
+            continue
+        if document.kind != DocumentKind.CERTIFICATE or document.participant_id in changed_participant_ids:
+            revoke(document, actor, SUPERSEDED)
+            count += 1
+    db.session.commit()
+    return count

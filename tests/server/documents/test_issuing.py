@@ -1,0 +1,183 @@
+"""Issuing a session's documents: what is issued, that each is signed and recorded with its hash
+and code, that an interrupted run resumes without losing or doubling anything, and that a regrade
+supersedes what it changed."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pdfs.signing import check_signature
+from server.documents import operations as documents
+from server.documents.identity import signer_spec
+from server.documents.models import IssuedDocument, IssueJob
+from server.exams import operations as exams
+from server.exams.models import Participant
+from server.extensions import db
+from tests.conftest import _require_service
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "pdfs"
+
+
+def _current(session) -> dict[tuple[str, str | None], IssuedDocument]:
+    rows = db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session.id,
+                                                              IssuedDocument.revoked_at.is_(None)))
+    return {(d.kind, d.summary.get("employee_no")): d for d in rows}
+
+
+def _text(pdf: bytes, tmp_path: Path) -> str:
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        _require_service("poppler's pdftotext", FileNotFoundError("pdftotext"))
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run([tool, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_ending_a_session_issues_certificates_for_passes_and_sheets_for_all(issued, tmp_path):
+    current = _current(issued)
+    assert sorted(current) == sorted([
+        ("certificate", "S000"), ("certificate", "S001"),
+        ("trainee_sheet", "S000"), ("trainee_sheet", "S001"), ("trainee_sheet", "S002"), ("trainee_sheet", "H000"),
+        ("session_sheet", None)])
+    authority = signer_spec().authority_pem()
+    for document in current.values():
+        assert hashlib.sha256(document.content).hexdigest() == document.sha256 and document.size > 0
+        assert len(document.code) == 16 and set(document.code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        assert check_signature(document.content, authority).ok
+    assert len({d.code for d in current.values()}) == len(current)
+
+    certificate = _text(current[("certificate", "S001")].content, tmp_path)
+    assert "用户S001" in certificate and "8 / 12" in certificate
+    assert f"https://exam.example.cn/verify/{current[('certificate', 'S001')].code}" in certificate.replace("\n", "")
+    sheet = _text(current[("trainee_sheet", "S002")].content, tmp_path)
+    assert "用户S002" in sheet and "0 / 12" in sheet and "假币应当" in sheet
+    summary = _text(current[("session_sheet", None)].content, tmp_path)
+    assert all(f"用户{no}" in summary for no in ("S000", "S001", "S002", "H000")) and "上海分行" in summary
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, key in (("trainee-sheet", ("trainee_sheet", "S001")), ("session-sheet", ("session_sheet", None))):
+        (ARTIFACTS / f"{name}.pdf").write_bytes(current[key].content)
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-l", "2", str(ARTIFACTS / f"{name}.pdf"),
+                        str(ARTIFACTS / name)], check=True)
+
+    job = documents.latest_job(issued)
+    assert (job.state, job.done, job.total, job.reason) == ("done", 7, 7, "ended")
+
+
+def test_a_key_the_paper_never_shows_is_left_off_the_trainee_sheet(started, tmp_path):
+    from tests.server.exams.test_results_and_regrade import answer_and_end
+
+    started.show_key = "never"
+    db.session.commit()
+    answer_and_end(started)
+    documents.start_issuing(started, "ended")
+    text = _text(_current(started)[("trainee_sheet", "S001")].content, tmp_path)
+    assert "作答" in text and "答案" not in text.replace("答案印错", "")
+
+
+def test_issuing_again_issues_nothing_new(issued):
+    before = {d.code for d in _current(issued).values()}
+    job = documents.start_issuing(issued, "manual")
+    assert job.state == "done" and (job.done, job.total) == (7, 7)
+    assert {d.code for d in _current(issued).values()} == before
+
+
+def test_two_current_documents_of_a_kind_cannot_coexist(issued):
+    original = _current(issued)[("certificate", "S000")]
+    copy = IssuedDocument(code=documents.new_code(), number="X", kind="certificate", session_id=issued.id,
+                          participant_id=original.participant_id, sha256="0" * 64, size=1, content=b"x",
+                          summary={})
+    db.session.add(copy)
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_killed_worker_leaves_only_whole_documents_and_the_rerun_completes(app, started, make_trainees):
+    """kill -9 the issuing process part-way: every row it committed has its signed PDF, nothing
+    is half there, and running the job again issues exactly what is missing."""
+    from tests.server.exams.test_results_and_regrade import ANSWERS
+
+    extra = make_trainees(20, prefix="K")
+    for user in extra:
+        db.session.add(Participant(session_id=started.id, user_id=user.id, branch_id=user.branch_id,
+                                   question_order=[q.id for q in sorted(started.questions, key=lambda q: q.position)]))
+        ANSWERS[user.employee_no] = ANSWERS["S000"]  # all right: each gets a certificate too
+    db.session.commit()
+    try:
+        from tests.server.exams.test_results_and_regrade import answer_and_end
+
+        answer_and_end(started)
+    finally:
+        for user in extra:
+            ANSWERS.pop(user.employee_no)
+    app.config.update(DOCUMENTS_INLINE=False)
+    os.environ["DOCUMENTS_PROCESSES"] = "1"  # one slow process, so the kill lands part-way
+    try:
+        job = documents.start_issuing(started, "ended")
+    finally:
+        del os.environ["DOCUMENTS_PROCESSES"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        job = db.session.get(IssueJob, job.id)
+        if job.done >= documents.COMMIT_EVERY and job.worker_pid:
+            break
+        time.sleep(0.05)
+    assert 0 < job.done < job.total == 2 * 24 - 2 + 1, (job.state, job.done, job.total, job.error)
+    os.kill(job.worker_pid, signal.SIGKILL)
+    time.sleep(0.3)
+
+    db.session.expire_all()
+    partial = _current(started)
+    assert 0 < len(partial) < job.total and len(partial) % documents.COMMIT_EVERY == 0
+    authority = signer_spec().authority_pem()
+    for document in partial.values():
+        assert hashlib.sha256(document.content).hexdigest() == document.sha256
+        assert check_signature(document.content, authority).ok
+
+    resumed = documents.run_job(job.id, processes=1)
+    assert (resumed.state, resumed.done, resumed.total) == ("done", 47, 47)
+    complete = _current(started)
+    assert len(complete) == 47 and all(complete[key].code == d.code for key, d in partial.items())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedDocument)) == 47
+
+
+def test_a_regrade_supersedes_what_it_changed_and_issues_anew(issued, people, client, auth):
+    question = next(q for q in issued.questions if q.stem.startswith("假币"))  # key B; H000 chose C
+    before = _current(issued)
+    auth.login("J100")
+    response = client.submit(f"/sessions/{issued.id}/regrade",
+                             {f"key_{question.id}": "C", "reason": "答案印错", "action": "apply"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    after = _current(issued)
+    # H000 now passes (9/12) and gets a certificate; S000 drops to 10 and still passes (a new one).
+    assert ("certificate", "H000") in after and ("certificate", "H000") not in before
+    for key, old in before.items():
+        db.session.refresh(old)
+        assert old.revoked and old.revoked_reason == documents.SUPERSEDED, key
+        assert after[key].version == 2 and after[key].code != old.code
+    assert after[("certificate", "S000")].summary["score"] == "10 / 12"
+    assert documents.latest_job(issued).reason == "regrade"
+
+
+def test_an_unchanged_certificate_survives_a_regrade_that_does_not_touch_it(issued, people):
+    from grading import Void
+
+    question = next(q for q in issued.questions if q.stem.startswith("存款保险"))  # S002 alone got it wrong
+    before = _current(issued)
+    changed = exams.apply_regrade(people["inv_bj"], issued, {}, {question.id: Void.FULL_POINTS}, reason="题目有歧义")
+    assert {line.participant.user.employee_no for line in changed} == {"S002"}
+    documents.supersede_after_regrade(issued, {line.participant.id for line in changed}, people["inv_bj"])
+    documents.start_issuing(issued, "regrade")
+    after = _current(issued)
+    assert after[("certificate", "S000")].code == before[("certificate", "S000")].code
+    assert after[("trainee_sheet", "S000")].code != before[("trainee_sheet", "S000")].code
