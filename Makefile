@@ -45,6 +45,7 @@ test-postgres: install
 bench: install
 	$(BIN)/python bench/bank_import.py 10000
 	$(BIN)/python bench/grading_bench.py 1000000 10000
+	$(BIN)/python bench/pdf_bench.py 1000 300
 	$(BIN)/python bench/live_bench.py 1000 5000 10000
 
 # After changing user-facing strings: extract them and merge into the catalog, then translate.

@@ -2,7 +2,7 @@
 (Their speed is reported by `make bench`, never asserted here.)"""
 from __future__ import annotations
 
-from bench import bank_import, grading_bench
+from bench import bank_import, grading_bench, pdf_bench
 
 
 def test_bank_import_benchmark_imports_every_generated_question():
@@ -16,3 +16,9 @@ def test_grading_benchmark_runs():
     assert set(grading["answers_per_second"]) == {"exact", "partial", "half", "penalty"}
     board = grading_bench.bench_leaderboard(500, updates=200, naive_updates=20)
     assert board["participants"] == 500 and board["update_and_rank_microseconds"] > 0
+
+
+def test_pdf_benchmark_signs_every_certificate_on_both_sides():
+    report = pdf_bench.run(6, 2)  # run() itself checks every PDF is signed and validates a sample
+    assert report["ours"]["documents"] == 6 and report["naive"]["documents"] == 2
+    assert report["ours"]["processes"] >= 1 and report["speedup"] > 0
