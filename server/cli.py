@@ -59,7 +59,9 @@ def create_admin_command(employee_no, name, branch_code, branch_name, password):
 
 def init_app(app: Flask) -> None:
     from server.bank.cli import bank_cli
+    from server.documents.cli import documents_cli
 
     app.cli.add_command(bank_cli)
+    app.cli.add_command(documents_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

@@ -23,9 +23,12 @@ def index():
             counts[role.value] = db.session.scalar(
                 sa.select(sa.func.count()).select_from(query.subquery())
             )
+    from pdfs.fonts import cjk_font
     from server.exams.util import open_participations
 
-    return render_template("home.html", counts=counts, open_exams=open_participations(current_user))
+    warning = cjk_font().warning if current_user.role == Role.ADMIN else None  # PDFs without Chinese glyphs
+    return render_template("home.html", counts=counts, open_exams=open_participations(current_user),
+                           font_warning_text=warning)
 
 
 @bp.route("/healthz")

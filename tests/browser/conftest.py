@@ -32,7 +32,8 @@ def browser():
 
 @pytest.fixture(scope="package")
 def web_server(migrated, tmp_path_factory):
-    server = ServerProcess(migrated, tmp_path_factory.mktemp("browser-instance"))
+    # Sessions that end issue their PDFs, in the worker process the server starts.
+    server = ServerProcess(migrated, tmp_path_factory.mktemp("browser-instance"), {"DOCUMENTS_AUTO_ISSUE": "true"})
     yield server
     server.stop()
 

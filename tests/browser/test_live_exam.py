@@ -111,6 +111,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     a.get_by_role("link", name="查看答题详情").click()
     a.wait_for_selector("#sheet")
     screenshot(a, "trainee-review")
+    _documents_are_issued_and_verifiable(browser, web_server, staff, a, session_id, screenshot)
     for path, name, selector in ((f"/sessions/{session_id}/analysis", "analysis", "#analysis"),
                                  (f"/sessions/{session_id}/regrade", "regrade", "#regrade-questions"),
                                  ("/sessions/", "sessions", "table"), ("/papers/", "papers", "table"),
@@ -123,3 +124,33 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     screenshot(staff, "projector", full_page=False)
     for context, _page in [*trainees, (staff_context, None)]:
         context.close()
+
+
+def _documents_are_issued_and_verifiable(browser, web_server, staff, trainee, session_id, screenshot):
+    """The end of the exam started issuing in a worker process: the documents page follows its
+    progress to the end; the trainee downloads their sheet; anyone can verify it (the upload
+    check runs pyHanko in the server: in here Playwright's event loop is in the way)."""
+    staff.goto(f"{web_server.url}/sessions/{session_id}/documents")
+    staff.wait_for_function("document.getElementById('issue-state').textContent.trim() === '已完成'",
+                            timeout=60_000)  # the page polls, then reloads when the job is done
+    assert staff.locator("#issue-count").text_content().strip() == "4 / 4"  # 3 sheets (no passes) + summary
+    assert staff.locator("#documents tbody tr").count() == 4
+    screenshot(staff, "documents")
+
+    trainee.goto(web_server.url + "/my/results")
+    trainee.get_by_role("link", name="柜员月度测试").click()
+    with trainee.expect_download() as download:
+        trainee.locator("#my-documents a", has_text="成绩单").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"/ByteRange" in pdf
+
+    visitor = browser.new_context(locale="zh-CN")  # not signed in
+    page = visitor.new_page()
+    page.goto(web_server.url + "/verify")
+    page.set_input_files("input[name=document]", files=[{"name": "sheet.pdf", "mimeType": "application/pdf",
+                                                         "buffer": pdf}])
+    page.get_by_role("button", name="查验文件").click()
+    page.wait_for_selector("#verification[data-status=valid]")
+    assert page.locator("#signature-checks li[data-ok=true]").count() == 5
+    screenshot(page, "verify-upload")
+    visitor.close()

@@ -22,6 +22,7 @@ from server.exams import operations as exams
 from server.exams.models import Participant
 from server.extensions import db
 from tests.conftest import _require_service
+from tests.pdfs.tampering import pdfsig
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "pdfs"
 
@@ -52,6 +53,8 @@ def test_ending_a_session_issues_certificates_for_passes_and_sheets_for_all(issu
         assert hashlib.sha256(document.content).hexdigest() == document.sha256 and document.size > 0
         assert len(document.code) == 16 and set(document.code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         assert check_signature(document.content, authority).ok
+        report = pdfsig(document.content)
+        assert "Signature is Valid." in report and "Total document signed" in report, document.kind
     assert len({d.code for d in current.values()}) == len(current)
 
     certificate = _text(current[("certificate", "S001")].content, tmp_path)
@@ -181,3 +184,12 @@ def test_an_unchanged_certificate_survives_a_regrade_that_does_not_touch_it(issu
     after = _current(issued)
     assert after[("certificate", "S000")].code == before[("certificate", "S000")].code
     assert after[("trainee_sheet", "S000")].code != before[("trainee_sheet", "S000")].code
+
+
+def test_the_command_line_finishes_what_is_missing(ended, app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["documents", "issue", str(ended.id), "--processes", "1"])
+    assert first.exit_code == 0, first.output
+    assert "7 of 7" in first.output and len(_current(ended)) == 7
+    missing = runner.invoke(args=["documents", "issue", "99999"])
+    assert missing.exit_code != 0 and "no session 99999" in missing.output
