@@ -171,6 +171,12 @@ def run_side(name: str, count: int, folder: str) -> dict:
             received += json.loads(worker.stdout.readline())["question_at"]
         fanout = [t - sent for t in received if t is not None]
 
+        profiler = None
+        if name == "examhall" and os.environ.get("LIVE_BENCH_PROFILE"):  # py-spy over the burst only
+            profiler = subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--format", "raw",
+                                         "--rate", "200", "--output", os.environ["LIVE_BENCH_PROFILE"]],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         burst_start = time.time()
         for worker in workers:
             worker.stdin.write("answer\n")
@@ -179,6 +185,9 @@ def run_side(name: str, count: int, folder: str) -> dict:
         for worker in workers:
             acked += json.loads(worker.stdout.readline())["ack_at"]
         ok = [t - burst_start for t in acked if t is not None]
+        if profiler is not None:
+            profiler.send_signal(2)
+            profiler.wait(timeout=60)
         client_cpu = 0.0
         for worker in workers:
             worker.stdin.write("quit\n")
@@ -204,6 +213,9 @@ def main(counts: list[int]) -> dict:
     for count in counts:
         with tempfile.TemporaryDirectory() as ours, tempfile.TemporaryDirectory() as theirs:
             examhall = run_side("examhall", count, ours)
+            if os.environ.get("LIVE_BENCH_ONLY") == "examhall":  # while profiling: skip the baseline
+                print(json.dumps(examhall), file=sys.stderr, flush=True)
+                continue
             bare = run_side("bare", count, theirs)
 
         def ratio(a, b):

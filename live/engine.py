@@ -92,10 +92,13 @@ def open_next(session: LiveSession, now: datetime) -> SessionQuestion:
 
 
 def distribution(question: SessionQuestion) -> dict[str, int]:
+    """How many picked each option (a multiple-choice answer counts for each letter in it),
+    counted by the database: one row per distinct answer, not one per trainee."""
     counts = Counter()
-    for choice in db.session.scalars(sa.select(Answer.choice).where(Answer.session_question_id == question.id)):
+    for choice, number in db.session.execute(sa.select(Answer.choice, sa.func.count()).where(
+            Answer.session_question_id == question.id).group_by(Answer.choice)):
         for letter in choice:
-            counts[letter] += 1
+            counts[letter] += number
     letters = sorted(question.options) if question.options else ["T", "F"]
     return {letter: counts.get(letter, 0) for letter in letters}
 
@@ -335,6 +338,48 @@ def _emit_counts_later(app, session_id: int) -> None:
         session = db.session.get(LiveSession, session_id)
         emit.to_staff(session, "counts", counts(session))
         db.session.remove()
+
+
+def progress_changed(session: LiveSession, participant_ids: list[int]) -> None:
+    """Answers were saved: dashboards get the changed rows, counts, distribution and standings.
+    During an answer burst that is many small batches; they are gathered and sent at most every
+    LIVE_PROGRESS_SECONDS (0: at once), so the dashboard costs O(1) queries per interval, not per batch."""
+    from server.extensions import socketio
+
+    app = current_app._get_current_object()
+    delay = float(app.config.get("LIVE_PROGRESS_SECONDS", 0.25))
+    if delay <= 0:
+        _emit_progress(app, session, set(participant_ids))
+        return
+    pending = app.extensions.setdefault("examhall_progress_pending", {})
+    if session.id in pending:
+        pending[session.id].update(participant_ids)
+        return
+    pending[session.id] = set(participant_ids)
+    socketio.start_background_task(_emit_progress_later, app, session.id, delay)
+
+
+def _emit_progress_later(app, session_id: int, delay: float) -> None:
+    from server.extensions import socketio
+
+    socketio.sleep(delay)
+    with app.app_context():
+        changed = app.extensions["examhall_progress_pending"].pop(session_id, set())
+        try:
+            _emit_progress(app, db.session.get(LiveSession, session_id), changed)
+        finally:
+            db.session.remove()
+
+
+def _emit_progress(app, session: LiveSession, changed: set[int]) -> None:
+    from live.standings import board_for, standings
+
+    question = db.session.get(SessionQuestion, session.current_question_id) if session.current_question_id else None
+    emit.to_staff(session, "progress", {
+        "question_id": session.current_question_id,
+        "distribution": distribution(question) if question else {},
+        "changed": roster_payload(session, sorted(changed)),  # only the rows that changed travel
+        "counts": counts(session), **standings(board_for(app, session))})
 
 
 def status_payload(session: LiveSession, now: datetime) -> dict:

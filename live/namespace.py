@@ -250,11 +250,10 @@ def _record_presence(job: PresenceJob) -> None:
 
 
 def _apply_alone(job: AnswerJob) -> dict:
-    from live.writer import Batch, apply
+    from live.writer import commit_answers
 
-    ack = apply(job, Batch([job]))
-    db.session.commit()
-    return ack
+    acks, _totals = commit_answers([job])
+    return acks[0]
 
 
 def _ensure_background(app) -> None:

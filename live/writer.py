@@ -35,20 +35,70 @@ class AnswerJob:
     received_at: datetime  # the server's clock when the answer arrived; deadlines use this
 
 
+class Row:
+    """A row as a plain object with attributes: what the grading and checking code reads and
+    sets.  Participants and answers of a batch are rows, not ORM objects, because tracking
+    changes to thousands of ORM objects cost more than grading them."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+_ANSWER = Answer.__table__
+_PARTICIPANT = Participant.__table__
+_ANSWER_FIELDS = ("choice", "seq", "points", "bonus", "outcome", "seconds", "received_at")
+
+
 class Batch:
-    """What a group of answers needs, loaded with one query per kind instead of one per answer."""
+    """What a group of answers needs, loaded with one query per kind instead of one per answer,
+    and written back with one statement per kind (executemany)."""
 
     def __init__(self, jobs: list[AnswerJob]):
         self.sessions = {s.id: s for s in db.session.scalars(
             sa.select(LiveSession).where(LiveSession.id.in_({j.session_id for j in jobs})))}
-        self.participants = {p.id: p for p in db.session.scalars(
-            sa.select(Participant).where(Participant.id.in_({j.participant_id for j in jobs})))}
         self.questions = {q.id: q for q in db.session.scalars(
             sa.select(SessionQuestion).where(SessionQuestion.id.in_({j.question_id for j in jobs})))}
-        self.answers = {(a.participant_id, a.session_question_id): a for a in db.session.scalars(
-            sa.select(Answer).where(Answer.participant_id.in_(self.participants),
-                                    Answer.session_question_id.in_(self.questions)))}
+        self.participants = {row.id: Row(**row) for row in db.session.execute(
+            sa.select(_PARTICIPANT).where(_PARTICIPANT.c.id.in_({j.participant_id for j in jobs}))).mappings()}
+        self.answers = {(row.participant_id, row.session_question_id): Row(**row) for row in db.session.execute(
+            sa.select(_ANSWER).where(_ANSWER.c.participant_id.in_(self.participants),
+                                     _ANSWER.c.session_question_id.in_(self.questions))).mappings()}
+        self.new_answers: list[Row] = []
         self.totals: dict = {}
+
+    def new_answer(self, participant_id: int, question_id: int) -> Row:
+        row = Row(id=None, participant_id=participant_id, session_question_id=question_id)
+        self.new_answers.append(row)
+        return row
+
+    def write(self) -> None:
+        """Changes: inserts the new answers, updates the changed ones and the participants'
+        totals, counts and sequence numbers; no commit."""
+        inserted = [{"participant_id": r.participant_id, "session_question_id": r.session_question_id,
+                     **{f: getattr(r, f) for f in _ANSWER_FIELDS}} for r in self.new_answers]
+        updated = [{"b_id": r.id, **{f"b_{f}": getattr(r, f) for f in _ANSWER_FIELDS}}
+                   for r in self.answers.values() if r.id is not None and getattr(r, "changed", False)]
+        if inserted:
+            db.session.execute(sa.insert(_ANSWER), inserted)
+        if updated:
+            db.session.execute(sa.update(_ANSWER).where(_ANSWER.c.id == sa.bindparam("b_id")).values(
+                {f: sa.bindparam(f"b_{f}") for f in _ANSWER_FIELDS}), updated)
+        participants = [{"b_id": p.id, "b_total": p.total, "b_answered": p.answered, "b_last_seq": p.last_seq}
+                        for p in self.participants.values() if getattr(p, "changed", False)]
+        if participants:
+            db.session.execute(sa.update(_PARTICIPANT).where(_PARTICIPANT.c.id == sa.bindparam("b_id")).values(
+                total=sa.bindparam("b_total"), answered=sa.bindparam("b_answered"),
+                last_seq=sa.bindparam("b_last_seq")), participants)
+
+
+def commit_answers(jobs: list[AnswerJob]) -> tuple[list[dict], dict]:
+    """Check, grade and store ``jobs`` in one transaction; their acknowledgements, and each
+    participant's new total."""
+    batch = Batch(jobs)
+    acks = [apply(job, batch) for job in jobs]
+    batch.write()
+    db.session.commit()
+    return acks, batch.totals
 
 
 @dataclass(frozen=True)
@@ -90,11 +140,13 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
     recorded = operations.record_answer(session, participant, question, job.choice, job.seq,
                                         engine.seconds_into(session, job.received_at), job.received_at,
                                         existing=batch.answers.get((participant.id, question.id)),
-                                        prefetched=batch.answers)
+                                        prefetched=batch.answers, create=batch.new_answer)
     if recorded.status == "invalid":
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": "invalid_choice", "message": "invalid choice"}}
-    participant.last_seq = max(participant.last_seq, job.seq)
+    if recorded.status == "saved":
+        batch.answers[(participant.id, question.id)].changed = True
+    participant.last_seq, participant.changed = max(participant.last_seq, job.seq), True
     batch.totals[participant.id] = (job.session_id, participant.total)
     ack = {"ok": True, "status": recorded.status, "question_id": job.question_id, "seq": job.seq}
     if session.show_key != "never" and session.mode == "timed":
@@ -179,10 +231,7 @@ class AnswerWriter:
                 db.session.remove()
 
     def _commit(self, jobs: list[AnswerJob]) -> list[dict]:
-        batch = Batch(jobs)
-        acks = [apply(job, batch) for job in jobs]
-        db.session.commit()
-        self.totals = batch.totals
+        acks, self.totals = commit_answers(jobs)
         self.batches += 1
         self.answers += len(jobs)
         return acks
@@ -196,9 +245,8 @@ class AnswerWriter:
 
     def _after(self, batch) -> None:
         """Dashboard progress, and closing a paced question everyone connected has answered."""
-        from live import emit
         from live.clock import now
-        from live.standings import board_for, standings
+        from live.standings import board_for
 
         for session_id in {job.session_id for job, _result in batch}:
             session = db.session.get(LiveSession, session_id)
@@ -206,13 +254,7 @@ class AnswerWriter:
             changed = [pid for pid, (sid, _total) in self.totals.items() if sid == session_id]
             for participant_id in changed:
                 board.set_total(participant_id, self.totals[participant_id][1])
-            # Only what changed travels: the rows of this batch's trainees, counts, standings.
-            emit.to_staff(session, "progress", {
-                "question_id": session.current_question_id,
-                "distribution": engine.distribution(db.session.get(SessionQuestion, session.current_question_id))
-                if session.current_question_id else {},
-                "changed": engine.roster_payload(session, changed),
-                "counts": engine.counts(session), **standings(board)})
+            engine.progress_changed(session, changed)
             if (session.mode == "paced" and session.question_open and self.app.config.get("LIVE_AUTO_CLOSE", True)
                     and engine.all_connected_answered(session)):
                 engine.close_question(session, now())

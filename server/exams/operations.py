@@ -124,11 +124,14 @@ _LOOK_UP = object()
 
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
                   display_choice: str, seq: int, seconds: float | None = None,
-                  now: datetime | None = None, existing=_LOOK_UP, prefetched: dict | None = None) -> Recorded:
+                  now: datetime | None = None, existing=_LOOK_UP, prefetched: dict | None = None,
+                  create=None) -> Recorded:
     """Changes: grades the answer and stores it if its sequence number is the highest seen for
     this question, adjusting the participant's total by the difference (constant work, no
     rescans).  The caller commits (the live engine commits answers in groups).  ``existing``
-    is the stored answer when the caller has already loaded it (None: there is none)."""
+    is the stored answer when the caller has already loaded it (None: there is none); ``create``
+    makes a new answer row when the caller writes rows itself (the live writer), instead of an
+    ORM object added to the session.  ``participant`` and ``existing`` may be such rows too."""
     order = participant.option_orders.get(str(question.id)) if participant.option_orders else None
     choice = normalize_choice(snapshot(question), draw.to_canonical(order, display_choice or ""))
     if choice is None or question.id not in participant.question_order:
@@ -144,8 +147,11 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
         grade = type(grade)(question.points, Outcome.CORRECT, grade.bonus)
     counted = Decimal(0) if question.void == "remove" else grade.points + grade.bonus
     if existing is None:
-        existing = Answer(participant_id=participant.id, session_question_id=question.id)
-        db.session.add(existing)
+        if create is not None:
+            existing = create(participant.id, question.id)
+        else:
+            existing = Answer(participant_id=participant.id, session_question_id=question.id)
+            db.session.add(existing)
         if prefetched is not None:
             prefetched[(participant.id, question.id)] = existing
         participant.answered += 1

@@ -91,7 +91,8 @@ def clock(app):
     from live.clock import FakeClock
 
     fake = FakeClock()
-    app.config.update(LIVE_CLOCK=fake, LIVE_TICKER=False, LIVE_GRACE_SECONDS=2, LIVE_COUNTS_SECONDS=0.01)
+    app.config.update(LIVE_CLOCK=fake, LIVE_TICKER=False, LIVE_GRACE_SECONDS=2, LIVE_COUNTS_SECONDS=0.01,
+                      LIVE_PROGRESS_SECONDS=0)  # progress at once, per batch (one test sets a delay)
     return fake
 
 

@@ -285,3 +285,26 @@ def test_dashboards_get_deltas_counts_and_standings(live, paced, clock):
     assert last["leaderboard"][0]["name"] == "用户S000" and last["leaderboard"][0]["rank"] == 1
     assert [entry["rank"] for entry in last["leaderboard"]] == [1, 2, 2]  # ties share a rank
     assert sum(last["histogram"]) == 3
+
+
+def test_during_a_burst_dashboards_get_progress_gathered_not_per_batch(app, live, paced, clock):
+    """Answers saved within LIVE_PROGRESS_SECONDS reach the dashboard as one progress event
+    holding every changed row, the distribution counted by the database."""
+    app.config["LIVE_PROGRESS_SECONDS"] = 0.2
+    staff = live.connect("J100")
+    call(staff, "watch", {"session_id": paced.id})
+    trainees = [live.connect(f"S00{n}") for n in range(3)]
+    for trainee in trainees:
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(trainees[0], "question")[-1]["args"][0]["question"]
+    events(staff, "progress")  # drain
+    for trainee, choice in zip(trainees[:2], "TF", strict=True):
+        assert _answer(trainee, question, choice, 1)["ok"]
+    assert events(staff, "progress") == []  # not yet: gathered for 0.2 s
+    gevent.sleep(0.4)
+    progress = [e["args"][0] for e in events(staff, "progress")]
+    assert len(progress) == 1
+    assert sorted(row["employee_no"] for row in progress[0]["changed"]) == ["S000", "S001"]
+    assert progress[0]["distribution"] == {"T": 1, "F": 1} and progress[0]["counts"]["answered"] == 2
