@@ -3,6 +3,7 @@ whether an answer may be accepted.  State lives in the database (absolute deadli
 process can act on a session and a restarted server resumes where it was."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -12,9 +13,11 @@ from flask import current_app
 from live import emit, payloads
 from live.clock import iso
 from server.exams import operations
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, is_connected
 from server.extensions import db
-from server.models import User
+from server.models import Branch, User
+
+log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
@@ -114,6 +117,7 @@ def close_question(session: LiveSession, now: datetime) -> bool:
     db.session.refresh(session)
     if not changed:
         return False
+    log.info("session %s: question %s closed", session.id, question_id)
     question = db.session.get(SessionQuestion, question_id)
     counts = distribution(question)
     if session.show_key == "after_question":
@@ -262,10 +266,27 @@ def counts(session: LiveSession) -> dict:
     return {"connected": connected, "answered": answered}
 
 
-def all_connected_answered(session: LiveSession) -> bool:
-    """Paced: every connected trainee has answered the open question (the disconnected never stall it)."""
-    numbers = counts(session)
-    return numbers["connected"] > 0 and numbers["answered"] >= numbers["connected"]
+def all_answered(session: LiveSession, now: datetime) -> bool:
+    """Paced: everyone present has answered the open question.  Present means connected, or
+    dropped less than LIVE_RECONNECT_GRACE_SECONDS ago: a trainee whose network blinks is waited
+    for that long, one who has gone never stalls the question (and the deadline holds anyway)."""
+    if not session.current_question_id:
+        return False
+    recent = now - timedelta(seconds=float(current_app.config.get("LIVE_RECONNECT_GRACE_SECONDS", 10)))
+    present = sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
+                      Participant.finished_at.is_(None),
+                      sa.or_(_connected_filter(), Participant.disconnected_at >= recent))
+    people = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(present))
+    answered = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).join(
+        Answer, sa.and_(Answer.participant_id == Participant.id,
+                        Answer.session_question_id == session.current_question_id)).where(present))
+    return people > 0 and answered >= people
+
+
+def close_if_all_answered(session: LiveSession, now: datetime) -> None:
+    if (session.mode == "paced" and session.status == "running" and session.question_open
+            and current_app.config.get("LIVE_AUTO_CLOSE", True) and all_answered(session, now)):
+        close_question(session, now)
 
 
 # --- the clock ----------------------------------------------------------------------------------
@@ -273,7 +294,8 @@ def all_connected_answered(session: LiveSession) -> bool:
 
 def tick(now: datetime) -> None:
     """Close questions and end timed papers whose deadlines (plus grace and the most extra time
-    any trainee was given) have passed.  Runs every quarter second: one query per session."""
+    any trainee was given) have passed, and paced questions everyone present has answered.  Runs
+    every quarter second: one to three queries per running session."""
     running = db.session.scalars(sa.select(LiveSession).where(LiveSession.status == "running"))
     for session in list(running):
         paced = session.mode == "paced"
@@ -287,6 +309,8 @@ def tick(now: datetime) -> None:
                 close_question(session, now)
             else:
                 end(session, now)
+        elif paced:
+            close_if_all_answered(session, now)  # e.g. the last one still to answer has gone
 
 
 # --- dashboard ----------------------------------------------------------------------------------
@@ -303,12 +327,18 @@ def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[
     if session.current_question_id:
         answered = set(db.session.scalars(sa.select(Answer.participant_id).join(Participant).where(
             Answer.session_question_id == session.current_question_id, *scope)))
-    users = {u.id: u for u in db.session.scalars(sa.select(User).join(Participant).where(*scope))}
-    return [{"participant_id": p.id, "employee_no": users[p.user_id].employee_no, "name": users[p.user_id].name,
-             "branch": p.branch.name, "connected": p.connected, "answered_current": p.id in answered,
-             "answered": p.answered, "total": str(p.total), "tab_switches": p.tab_switches, "removed": p.removed,
-             "finished": p.finished_at is not None}
-            for p in db.session.scalars(sa.select(Participant).where(*scope).order_by(Participant.id))]
+    # Plain rows, not ORM objects: a burst's progress can carry thousands of them.
+    rows = db.session.execute(
+        sa.select(Participant.id, Participant.answered, Participant.total, Participant.tab_switches,
+                  Participant.removed, Participant.finished_at, Participant.connected_at,
+                  Participant.disconnected_at, User.employee_no, User.name, Branch.name.label("branch"))
+        .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
+        .where(*scope).order_by(Participant.id))
+    return [{"participant_id": r.id, "employee_no": r.employee_no, "name": r.name, "branch": r.branch,
+             "connected": is_connected(r.connected_at, r.disconnected_at),
+             "answered_current": r.id in answered, "answered": r.answered, "total": str(r.total),
+             "tab_switches": r.tab_switches, "removed": r.removed, "finished": r.finished_at is not None}
+            for r in rows]
 
 
 def roster_changed(session: LiveSession, participant_ids: list[int]) -> None:
@@ -372,14 +402,18 @@ def _emit_progress_later(app, session_id: int, delay: float) -> None:
 
 
 def _emit_progress(app, session: LiveSession, changed: set[int]) -> None:
+    """The progress event; then, paced, the open question closes if everyone connected answered."""
+    from live.clock import now
     from live.standings import board_for, standings
 
     question = db.session.get(SessionQuestion, session.current_question_id) if session.current_question_id else None
+    numbers = counts(session)
     emit.to_staff(session, "progress", {
         "question_id": session.current_question_id,
         "distribution": distribution(question) if question else {},
         "changed": roster_payload(session, sorted(changed)),  # only the rows that changed travel
-        "counts": counts(session), **standings(board_for(app, session))})
+        "counts": numbers, **standings(board_for(app, session))})
+    close_if_all_answered(session, now())
 
 
 def status_payload(session: LiveSession, now: datetime) -> dict:

@@ -244,8 +244,8 @@ class AnswerWriter:
             engine.roster_changed(db.session.get(LiveSession, session_id), participant_ids)
 
     def _after(self, batch) -> None:
-        """Dashboard progress, and closing a paced question everyone connected has answered."""
-        from live.clock import now
+        """The leaderboard, then dashboard progress (which also closes a paced question that
+        everyone connected has answered)."""
         from live.standings import board_for
 
         for session_id in {job.session_id for job, _result in batch}:
@@ -255,9 +255,6 @@ class AnswerWriter:
             for participant_id in changed:
                 board.set_total(participant_id, self.totals[participant_id][1])
             engine.progress_changed(session, changed)
-            if (session.mode == "paced" and session.question_open and self.app.config.get("LIVE_AUTO_CLOSE", True)
-                    and engine.all_connected_answered(session)):
-                engine.close_question(session, now())
 
 
 def writer_for(app) -> AnswerWriter:

@@ -85,6 +85,11 @@ class SessionQuestion(db.Model):
     __table_args__ = (sa.UniqueConstraint("session_id", "question_id", name="uq_session_question_source"),)
 
 
+def is_connected(connected_at: datetime | None, disconnected_at: datetime | None) -> bool:
+    """Connected now: connected at some time, and not disconnected since."""
+    return connected_at is not None and (disconnected_at is None or disconnected_at < connected_at)
+
+
 class Participant(db.Model):
     """A trainee on a session's roster.  ``total`` is kept up to date as each answer is graded;
     ``question_order`` and ``option_orders`` record this participant's draw and shuffles."""
@@ -109,8 +114,7 @@ class Participant(db.Model):
 
     @property
     def connected(self) -> bool:
-        return self.connected_at is not None and (self.disconnected_at is None or
-                                                  self.disconnected_at < self.connected_at)
+        return is_connected(self.connected_at, self.disconnected_at)
 
     session: Mapped[LiveSession] = relationship()
     user: Mapped[User] = relationship()

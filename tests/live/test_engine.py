@@ -113,6 +113,34 @@ def test_a_question_closes_when_every_connected_trainee_has_answered(live, paced
     assert not paced.question_open  # the absent trainee did not stall it
 
 
+def test_a_trainee_who_just_dropped_is_waited_for_but_only_briefly(app, live, paced, clock):
+    """Everyone else has answered and the last trainee's network blinks: the question stays open
+    for LIVE_RECONNECT_GRACE_SECONDS so they can come back and answer; after that it closes."""
+    from live import engine
+    from live.clock import now
+
+    app.config["LIVE_RECONNECT_GRACE_SECONDS"] = 10
+    staff = live.connect("J100")
+    trainees = [live.connect(f"S00{n}") for n in range(3)]
+    for trainee in trainees:
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    question = events(trainees[0], "question")[-1]["args"][0]["question"]
+    _answer(trainees[0], question, "T", 1)
+    _answer(trainees[1], question, "F", 1)
+    trainees[2].disconnect(namespace="/live")
+    gevent.sleep(0.05)  # the leave is written with the next group commit
+    clock.advance(3)
+    engine.tick(now())
+    db.session.refresh(paced)
+    assert paced.question_open  # dropped 3 s ago: still waited for
+    clock.advance(8)
+    engine.tick(now())
+    db.session.refresh(paced)
+    assert not paced.question_open  # gone for 11 s: the others are not kept waiting
+
+
 def test_pause_stops_the_clock_and_resume_restores_the_remaining_time(live, paced, clock):
     staff, trainee = live.connect("J100"), live.connect("S000")
     call(trainee, "enter", {"session_id": paced.id})
