@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORKERS = 4
+SETTLE_SECONDS = 3
 
 
 def _free_port() -> int:
@@ -152,6 +153,9 @@ def run_side(name: str, count: int, folder: str) -> dict:
                                    + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
         connect_seconds = time.time() - started
         rss_after = _rss_kib(server.pid)
+        # Let the join storm's after-effects (presence writes, dashboard updates) finish on both
+        # sides, as an invigilator waits for the room to settle: the question goes to a settled server.
+        time.sleep(SETTLE_SECONDS)
 
         staff = socketio.Client()
         staff.connect(url, namespaces=["/live"], transports=["websocket"],

@@ -29,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    from server.sessions import SessionInterface
+
+    app.session_interface = SessionInterface()
 
     _init_extensions(app)
     _register_blueprints(app)
