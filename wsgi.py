@@ -6,6 +6,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 
@@ -14,9 +15,21 @@ from server.extensions import socketio  # noqa: E402
 
 app = create_app()
 
+
+def tune_garbage_collector() -> None:
+    """Thousands of connections allocate many small objects per event; with the default
+    threshold (700) the collector ran every few hundred events and took a third of an answer
+    burst.  Everything loaded at start-up is frozen out of its scans, and young collections run
+    every 50,000 allocations (only cyclic garbage waits longer; memory grew ~2%)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = os.environ.get("EXAMHALL_HOST", "127.0.0.1")
     port = int(os.environ.get("EXAMHALL_PORT", "5000"))
     print(f"Examhall is serving on http://{host}:{port}", flush=True)
+    tune_garbage_collector()
     socketio.run(app, host=host, port=port)

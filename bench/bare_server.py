@@ -47,4 +47,10 @@ def health():
 
 
 if __name__ == "__main__":
+    if os.environ.get("BARE_SAME_GC") == "1":  # the same collector settings as Examhall's wsgi.py
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
     socketio.run(app, host="127.0.0.1", port=int(os.environ["EXAMHALL_PORT"]), log_output=False)
