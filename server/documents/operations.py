@@ -48,12 +48,17 @@ def normalise_code(text: str) -> str:
 
 
 def public_base_url() -> str:
+    """Where verification links point: EXAMHALL_BASE_URL (set it in production), else the
+    address the current request came to, else the one an invigilator last used in this process
+    (a timed paper ends in the background), else localhost."""
     configured = current_app.config.get("EXAMHALL_BASE_URL")
     if configured:
         return configured
     if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://localhost:5000"
+        root = request.url_root.rstrip("/")
+        current_app.extensions["examhall_base_url"] = root
+        return root
+    return current_app.extensions.get("examhall_base_url", "http://localhost:5000")
 
 
 @dataclass
