@@ -74,8 +74,11 @@ class ServerProcess:
             self.process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(migrated, tmp_path_factory):
+    """One server for a module's tests.  Not longer: a server left running would take part in
+    later tests' exams on the same database (its deadline ticker closes questions) without
+    sharing their message queue, so its emits would never reach their clients."""
     server = ServerProcess(migrated, tmp_path_factory.mktemp("live-instance"))
     yield server
     server.stop()

@@ -35,6 +35,20 @@ def _answer(client, question, choice, seq):
     return call(client, "answer", {"question_id": question["id"], "choice": choice, "seq": seq})
 
 
+def _first_question_open(live, paced, watch: bool = False):
+    """The invigilator (watching the dashboard if ``watch``), three trainees entered, the session
+    started and its first question open: (staff, trainees, the question as trainees got it)."""
+    staff = live.connect("J100")
+    if watch:
+        call(staff, "watch", {"session_id": paced.id})
+    trainees = [live.connect(f"S00{n}") for n in range(3)]
+    for trainee in trainees:
+        call(trainee, "enter", {"session_id": paced.id})
+    call(staff, "control", {"session_id": paced.id, "action": "start"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    return staff, trainees, events(trainees[0], "question")[-1]["args"][0]["question"]
+
+
 def _key_letter(question_payload, stem_text):
     return next(o["letter"] for o in question_payload["options"] if o["text"] == stem_text)
 
@@ -120,13 +134,7 @@ def test_a_trainee_who_just_dropped_is_waited_for_but_only_briefly(app, live, pa
     from live.clock import now
 
     app.config["LIVE_RECONNECT_GRACE_SECONDS"] = 10
-    staff = live.connect("J100")
-    trainees = [live.connect(f"S00{n}") for n in range(3)]
-    for trainee in trainees:
-        call(trainee, "enter", {"session_id": paced.id})
-    call(staff, "control", {"session_id": paced.id, "action": "start"})
-    call(staff, "control", {"session_id": paced.id, "action": "next"})
-    question = events(trainees[0], "question")[-1]["args"][0]["question"]
+    _staff, trainees, question = _first_question_open(live, paced)
     _answer(trainees[0], question, "T", 1)
     _answer(trainees[1], question, "F", 1)
     trainees[2].disconnect(namespace="/live")
@@ -319,14 +327,7 @@ def test_during_a_burst_dashboards_get_progress_gathered_not_per_batch(app, live
     """Answers saved within LIVE_PROGRESS_SECONDS reach the dashboard as one progress event
     holding every changed row, the distribution counted by the database."""
     app.config["LIVE_PROGRESS_SECONDS"] = 0.2
-    staff = live.connect("J100")
-    call(staff, "watch", {"session_id": paced.id})
-    trainees = [live.connect(f"S00{n}") for n in range(3)]
-    for trainee in trainees:
-        call(trainee, "enter", {"session_id": paced.id})
-    call(staff, "control", {"session_id": paced.id, "action": "start"})
-    call(staff, "control", {"session_id": paced.id, "action": "next"})
-    question = events(trainees[0], "question")[-1]["args"][0]["question"]
+    staff, trainees, question = _first_question_open(live, paced, watch=True)
     events(staff, "progress")  # drain
     for trainee, choice in zip(trainees[:2], "TF", strict=True):
         assert _answer(trainee, question, choice, 1)["ok"]

@@ -71,7 +71,9 @@ def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_pap
         assert ack["ok"] and ack["status"] == "saved"
         progress = _wait(staff_events, "progress")[-1]
         assert progress["distribution"]["T"] == 1  # emitted by the other process, through Redis
-        trainees[1][0].call("answer", {"question_id": question["id"], "choice": "F", "seq": 1}, namespace="/live")
+        ack = trainees[1][0].call("answer", {"question_id": question["id"], "choice": "F", "seq": 1},
+                                  namespace="/live")
+        assert ack["ok"] and ack["status"] == "saved", ack
         closed = _wait(trainees[0][1], "question_closed")[-1]
         assert closed["question_id"] == question["id"]
         for client, _events in [*trainees, (staff, None)]:

@@ -51,22 +51,22 @@ def strip_signature(pdf: bytes) -> bytes:
     return pdf[:end] + b"\n"
 
 
-def pdfsig(pdf: bytes) -> str:
-    tool = shutil.which("pdfsig")
-    if tool is None:
-        _require_service("poppler's pdfsig", FileNotFoundError("pdfsig"))
+def _poppler(tool: str, pdf: bytes, *args: str) -> subprocess.CompletedProcess:
+    path = shutil.which(tool)
+    if path is None:
+        _require_service(f"poppler's {tool}", FileNotFoundError(tool))
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "document.pdf"
-        path.write_bytes(pdf)
-        result = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
+        document = Path(folder) / "document.pdf"
+        document.write_bytes(pdf)
+        return subprocess.run([path, str(document), *args], capture_output=True, text=True, check=False)
+
+
+def pdfsig(pdf: bytes) -> str:
+    result = _poppler("pdfsig", pdf)
     return result.stdout + result.stderr
 
 
 def pdftotext(pdf: bytes) -> str:
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        _require_service("poppler's pdftotext", FileNotFoundError("pdftotext"))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "document.pdf"
-        path.write_bytes(pdf)
-        return subprocess.run([tool, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    result = _poppler("pdftotext", pdf, "-")
+    result.check_returncode()
+    return result.stdout
