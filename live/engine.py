@@ -252,17 +252,23 @@ def _connected_filter():
         Participant.disconnected_at.is_(None), Participant.disconnected_at < Participant.connected_at))
 
 
-def counts(session: LiveSession) -> dict:
-    """Connected trainees, and how many of them answered the current question (counted by the
-    database, not by loading the roster)."""
-    active = sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
-                     Participant.finished_at.is_(None), _connected_filter())
-    connected = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(active))
-    answered = 0
-    if session.current_question_id:
-        answered = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).join(
+def _count_with_answers(session: LiveSession, who) -> tuple[int, int]:
+    """How many participants match ``who``, and how many of them answered the current question:
+    one scan (a left join), counted by the database, not by loading the roster."""
+    scope = sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
+                    Participant.finished_at.is_(None), who)
+    if not session.current_question_id:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(scope)), 0
+    people, answered = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(Answer.id)).select_from(Participant).outerjoin(
             Answer, sa.and_(Answer.participant_id == Participant.id,
-                            Answer.session_question_id == session.current_question_id)).where(active))
+                            Answer.session_question_id == session.current_question_id)).where(scope)).one()
+    return people, answered
+
+
+def counts(session: LiveSession) -> dict:
+    """Connected trainees, and how many of them answered the current question."""
+    connected, answered = _count_with_answers(session, _connected_filter())
     return {"connected": connected, "answered": answered}
 
 
@@ -273,17 +279,14 @@ def all_answered(session: LiveSession, now: datetime) -> bool:
     if not session.current_question_id:
         return False
     recent = now - timedelta(seconds=float(current_app.config.get("LIVE_RECONNECT_GRACE_SECONDS", 10)))
-    present = sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
-                      Participant.finished_at.is_(None),
-                      sa.or_(_connected_filter(), Participant.disconnected_at >= recent))
-    people = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(present))
-    answered = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).join(
-        Answer, sa.and_(Answer.participant_id == Participant.id,
-                        Answer.session_question_id == session.current_question_id)).where(present))
+    people, answered = _count_with_answers(session, sa.or_(_connected_filter(), Participant.disconnected_at >= recent))
     return people > 0 and answered >= people
 
 
-def close_if_all_answered(session: LiveSession, now: datetime) -> None:
+def close_if_all_answered(session: LiveSession, now: datetime, known: dict | None = None) -> None:
+    """``known``: counts just taken; a connected trainee who has not answered settles it at once."""
+    if known is not None and known["answered"] < known["connected"]:
+        return
     if (session.mode == "paced" and session.status == "running" and session.question_open
             and current_app.config.get("LIVE_AUTO_CLOSE", True) and all_answered(session, now)):
         close_question(session, now)
@@ -377,7 +380,7 @@ def progress_changed(session: LiveSession, participant_ids: list[int]) -> None:
     from server.extensions import socketio
 
     app = current_app._get_current_object()
-    delay = float(app.config.get("LIVE_PROGRESS_SECONDS", 0.25))
+    delay = float(app.config.get("LIVE_PROGRESS_SECONDS", 0.5))
     if delay <= 0:
         _emit_progress(app, session, set(participant_ids))
         return
@@ -413,7 +416,7 @@ def _emit_progress(app, session: LiveSession, changed: set[int]) -> None:
         "distribution": distribution(question) if question else {},
         "changed": roster_payload(session, sorted(changed)),  # only the rows that changed travel
         "counts": numbers, **standings(board_for(app, session))})
-    close_if_all_answered(session, now())
+    close_if_all_answered(session, now(), numbers)
 
 
 def status_payload(session: LiveSession, now: datetime) -> dict:

@@ -67,7 +67,7 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_GRACE_SECONDS": float(os.environ.get("LIVE_GRACE_SECONDS", "2")),
         "LIVE_GROUP_COMMIT_SECONDS": float(os.environ.get("LIVE_GROUP_COMMIT_SECONDS", "0.005")),
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
-        "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.25")),
+        "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.5")),
         "LIVE_RECONNECT_GRACE_SECONDS": float(os.environ.get("LIVE_RECONNECT_GRACE_SECONDS", "10")),
         # Issued PDFs: the organisation printed on them (default: the head office's name), an
         # organisation's own signing identity (PKCS#12; else the instance makes its own authority),
