@@ -202,7 +202,11 @@ def end(session: LiveSession, now: datetime) -> None:
     emit.to_staff(session, "status", status_payload(session, now))
     from server.documents.operations import start_issuing
 
-    start_issuing(session, "ended")  # certificates and score sheets, in a process of its own
+    try:
+        start_issuing(session, "ended")  # certificates and score sheets, in a process of its own
+    except Exception:  # the exam has ended either way; the documents page offers to issue again
+        log.exception("session %s: could not start issuing its documents", session.id)
+        db.session.rollback()
 
 
 def remove(session: LiveSession, participant: Participant, now: datetime) -> None:
