@@ -155,7 +155,7 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
 
 
 class AnswerWriter:
-    def __init__(self, app, batch_size: int = 512, wait_seconds: float = 0.005):
+    def __init__(self, app, batch_size: int = 512, wait_seconds: float = 0.02):
         self.app = app
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
@@ -260,6 +260,7 @@ class AnswerWriter:
 def writer_for(app) -> AnswerWriter:
     writer = app.extensions.get("examhall_answer_writer")
     if writer is None:
-        writer = AnswerWriter(app, wait_seconds=float(app.config.get("LIVE_GROUP_COMMIT_SECONDS", 0.005)))
+        writer = AnswerWriter(app, batch_size=int(app.config.get("LIVE_GROUP_COMMIT_MAX", 512)),
+                              wait_seconds=float(app.config.get("LIVE_GROUP_COMMIT_SECONDS", 0.02)))
         app.extensions["examhall_answer_writer"] = writer
     return writer

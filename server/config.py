@@ -65,7 +65,8 @@ def from_environment(instance_path: str) -> dict:
         # The live exam: grace after a deadline, how long answers gather into one commit, and
         # how often dashboards get fresh counts while many trainees join.
         "LIVE_GRACE_SECONDS": float(os.environ.get("LIVE_GRACE_SECONDS", "2")),
-        "LIVE_GROUP_COMMIT_SECONDS": float(os.environ.get("LIVE_GROUP_COMMIT_SECONDS", "0.005")),
+        "LIVE_GROUP_COMMIT_SECONDS": float(os.environ.get("LIVE_GROUP_COMMIT_SECONDS", "0.02")),
+        "LIVE_GROUP_COMMIT_MAX": int(os.environ.get("LIVE_GROUP_COMMIT_MAX", "512")),
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
         "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.5")),
         "LIVE_RECONNECT_GRACE_SECONDS": float(os.environ.get("LIVE_RECONNECT_GRACE_SECONDS", "10")),
