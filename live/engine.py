@@ -33,11 +33,6 @@ def grace() -> timedelta:
     return timedelta(seconds=float(current_app.config.get("LIVE_GRACE_SECONDS", 2)))
 
 
-def participants(session: LiveSession) -> list[Participant]:
-    return list(db.session.scalars(sa.select(Participant).where(
-        Participant.session_id == session.id, Participant.removed.is_(False)).order_by(Participant.id)))
-
-
 def _uniform(session: LiveSession) -> bool:
     """Whether every trainee sees the same question payloads (no shuffles)."""
     return not (session.paper.shuffle_options or session.paper.shuffle_questions or session.paper.mode == "draw")
@@ -409,7 +404,7 @@ def _emit_progress_later(app, session_id: int, delay: float) -> None:
 
 
 def _emit_progress(app, session: LiveSession, changed: set[int]) -> None:
-    """The progress event; then, paced, the open question closes if everyone connected answered."""
+    """The progress event; then, paced, the open question closes if everyone present answered."""
     from live.clock import now
     from live.standings import board_for, standings
 

@@ -198,9 +198,9 @@ class LiveNamespace(Namespace):
         if session is None:
             return error("forbidden")
         action, moment = data.get("action"), now()
-        from server.documents.operations import public_base_url
+        from server.documents.operations import remember_base_url
 
-        public_base_url()  # remembered for documents issued when a timed paper ends in the background
+        remember_base_url()  # for documents issued when a timed paper ends in the background
         try:
             if action == "start":
                 engine.start(session, moment)

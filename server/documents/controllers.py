@@ -19,6 +19,7 @@ from server.access import public, roles, signed_in
 from server.documents import operations
 from server.documents.identity import signer_spec
 from server.documents.models import DocumentKind, IssuedDocument
+from server.documents.util import session_documents
 from server.exams.util import managed_session, may_manage_session
 from server.extensions import db, limiter
 from server.models import Role
@@ -32,12 +33,6 @@ def _verify_limit() -> str:
     """One allowance per address across the verify page, the upload and the API, so codes cannot
     be guessed faster by spreading the attempts."""
     return current_app.config["VERIFY_LIMIT"]
-
-
-def session_documents(session_id: int) -> list[IssuedDocument]:
-    return list(db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session_id)
-                                   .order_by(IssuedDocument.kind, IssuedDocument.participant_id,
-                                             IssuedDocument.version)))
 
 
 def _progress(session) -> dict:
@@ -80,10 +75,11 @@ def archive(session_id: int):
     session = managed_session(current_user, session_id)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:  # signed PDFs do not compress further
-        for document in session_documents(session.id):
+        for document in session_documents(session.id, with_content=True):  # one query, not one per PDF
             if not document.revoked:
                 bundle.writestr(download_name(document), document.content)
-    return send_file(io.BytesIO(out.getvalue()), as_attachment=True, mimetype="application/zip",
+    out.seek(0)
+    return send_file(out, as_attachment=True, mimetype="application/zip",
                      download_name=f"{session.title}-documents.zip")
 
 

@@ -13,7 +13,6 @@ import secrets
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from pdfs.batch import Document, sign_all
 from server.documents import pdf
 from server.documents.identity import issuer_name, signer_spec
 from server.documents.models import DocumentKind, IssuedDocument, IssueJob
+from server.documents.util import session_documents
 from server.exams.models import LiveSession
 from server.exams.results import session_results
 from server.extensions import db
@@ -55,10 +55,13 @@ def public_base_url() -> str:
     if configured:
         return configured
     if has_request_context():
-        root = request.url_root.rstrip("/")
-        current_app.extensions["examhall_base_url"] = root
-        return root
+        return request.url_root.rstrip("/")
     return current_app.extensions.get("examhall_base_url", "http://localhost:5000")
+
+
+def remember_base_url() -> None:
+    """Keep the address of the current request for work that runs later without one."""
+    current_app.extensions["examhall_base_url"] = request.url_root.rstrip("/")
 
 
 @dataclass
@@ -72,16 +75,11 @@ class Pending:
     summary: dict
 
 
-def _documents(session: LiveSession) -> list[IssuedDocument]:
-    return list(db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session.id)
-                                   .order_by(IssuedDocument.version)))
-
-
 def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
     """The documents still to issue, and how many of those the session needs are already there.
     A document an admin revoked by hand is not issued again."""
     latest: dict[tuple[str, int | None], IssuedDocument] = {}
-    for document in _documents(session):
+    for document in session_documents(session.id):
         latest[(document.kind, document.participant_id)] = document
     results = session_results(session)
     issuer = issuer_name()
@@ -201,17 +199,6 @@ def _launch(app: Flask, job_id: int) -> None:
     threading.Thread(target=worker.wait, daemon=True).start()  # reaped when it ends
 
 
-def wait_for(job_id: int, timeout: float = 120) -> IssueJob:
-    """Poll until the job has finished (the CLI and tests use this)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.expire_all()
-        job = db.session.get(IssueJob, job_id)
-        if job.state in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
-
-
 def revoke(document: IssuedDocument, actor: User | None, reason: str) -> None:
     """Changes: marks the document revoked, with who and why (not committed)."""
     if document.revoked:
@@ -224,7 +211,7 @@ def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[i
     """Changes: revokes as superseded every score sheet of the session (they print keys and
     points) and the certificates of participants whose result changed.  Returns how many."""
     count = 0
-    for document in _documents(session):
+    for document in session_documents(session.id):
         if document.revoked:
             continue
         if document.kind != DocumentKind.CERTIFICATE or document.participant_id in changed_participant_ids:
