@@ -36,7 +36,7 @@ def rename(pdf: bytes, name: str = "Zhang San") -> bytes:
     contents = page["/Contents"]
     parts = list(contents) if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]
     page[generic.NameObject("/Contents")] = generic.ArrayObject([*parts, writer.add_object(overlay)])
-    for container in (page, resources, fonts):
+    for container in (resources, fonts):  # they may be objects of their own, or parts of the page
         if getattr(container, "container_ref", None) is not None:
             writer.update_container(container)
     writer.update_container(page)
