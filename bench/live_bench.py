@@ -125,6 +125,26 @@ def _start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Po
     raise RuntimeError(log.read_text())
 
 
+def _profile(name: str, pid: int, phase: str) -> subprocess.Popen | None:
+    """py-spy over one phase of Examhall's side: LIVE_BENCH_PROFILE=file, and
+    LIVE_BENCH_PROFILE_PHASE=burst (the default) or fanout."""
+    if name != "examhall" or not os.environ.get("LIVE_BENCH_PROFILE"):
+        return None
+    if os.environ.get("LIVE_BENCH_PROFILE_PHASE", "burst") != phase:
+        return None
+    profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "500",
+                                 "--nonblocking", "--output", os.environ["LIVE_BENCH_PROFILE"]],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return profiler
+
+
+def _stop_profile(profiler: subprocess.Popen | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(2)
+        profiler.wait(timeout=60)
+
+
 def run_side(name: str, count: int, folder: str) -> dict:
     import socketio
 
@@ -169,6 +189,7 @@ def run_side(name: str, count: int, folder: str) -> dict:
         for worker in workers:
             worker.stdin.write("fanout\n")
             worker.stdin.flush()
+        profiler = _profile(name, server.pid, "fanout")
         sent = time.time()
         if name == "examhall":
             staff.call("control", {"session_id": session_id, "action": "next"}, namespace="/live", timeout=120)
@@ -178,13 +199,9 @@ def run_side(name: str, count: int, folder: str) -> dict:
         for worker in workers:
             received += json.loads(worker.stdout.readline())["question_at"]
         fanout = [t - sent for t in received if t is not None]
+        _stop_profile(profiler)
 
-        profiler = None
-        if name == "examhall" and os.environ.get("LIVE_BENCH_PROFILE"):  # py-spy over the burst only
-            profiler = subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--format", "raw",
-                                         "--rate", "200", "--output", os.environ["LIVE_BENCH_PROFILE"]],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1)
+        profiler = _profile(name, server.pid, "burst")
         burst_start = time.time()
         for worker in workers:
             worker.stdin.write("answer\n")
@@ -193,9 +210,7 @@ def run_side(name: str, count: int, folder: str) -> dict:
         for worker in workers:
             acked += json.loads(worker.stdout.readline())["ack_at"]
         ok = [t - burst_start for t in acked if t is not None]
-        if profiler is not None:
-            profiler.send_signal(2)
-            profiler.wait(timeout=60)
+        _stop_profile(profiler)
         client_cpu = 0.0
         for worker in workers:
             worker.stdin.write("quit\n")

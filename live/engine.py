@@ -38,16 +38,27 @@ def _uniform(session: LiveSession) -> bool:
     return not (session.paper.shuffle_options or session.paper.shuffle_questions or session.paper.mode == "draw")
 
 
-def _question_event(session: LiveSession, question: SessionQuestion, now: datetime):
-    def build(participant: Participant) -> dict:
+def _send_question(session: LiveSession, question: SessionQuestion, now: datetime) -> None:
+    """The opened question to every trainee.  Without shuffles it is one payload for the room
+    (built from any one participant, without extra time); trainees who were given extra time
+    then hear their own remaining time."""
+    def build(participant: Participant, extra: int) -> dict:
         return {"question": payloads.question_for_trainee(question, participant),
                 "deadline": iso(session.question_deadline_at), "server_time": iso(now),
-                "remaining": payloads.remaining(session.question_deadline_at, now, session,
-                                                participant.extra_seconds)}
-    if _uniform(session):
-        sample = db.session.scalar(sa.select(Participant).where(Participant.session_id == session.id))
-        return build(sample) if sample else {}
-    return build
+                "remaining": payloads.remaining(session.question_deadline_at, now, session, extra)}
+    if not _uniform(session):
+        emit.to_trainees(session, "question", lambda p: build(p, p.extra_seconds))
+        return
+    sample = db.session.scalar(sa.select(Participant).where(Participant.session_id == session.id).limit(1))
+    if sample is None:
+        return
+    emit.to_trainees(session, "question", build(sample, 0))
+    extended = db.session.execute(sa.select(Participant.user_id, Participant.extra_seconds).where(
+        Participant.session_id == session.id, Participant.extra_seconds > 0, Participant.removed.is_(False)))
+    for user_id, extra in extended:
+        emit.to_user(user_id, "time_extended", {
+            "server_time": iso(now), "deadline": iso(session.question_deadline_at),
+            "remaining": payloads.remaining(session.question_deadline_at, now, session, extra)})
 
 
 # --- controls -----------------------------------------------------------------------------------
@@ -84,7 +95,7 @@ def open_next(session: LiveSession, now: datetime) -> SessionQuestion:
     session.question_opened_at = now
     session.question_deadline_at = now + timedelta(seconds=session.question_seconds or 30)
     db.session.commit()
-    emit.to_trainees(session, "question", _question_event(session, question, now))
+    _send_question(session, question, now)
     emit.to_staff(session, "status", status_payload(session, now))
     return question
 

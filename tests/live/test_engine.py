@@ -182,6 +182,13 @@ def test_extend_time_for_one_trainee(live, paced, clock):
     clock.advance(40)
     assert _answer(slow, question, "T", 1)["ok"]
     assert _answer(other, question, "T", 1)["error"]["code"] == "late"
+    # The extra time stays with the trainee for later questions, and with nobody else
+    # (the room's payload is built from one participant: it must not be this one's time).
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    heard = {name: [(e["name"], e["args"][0]["remaining"]) for e in events(client)
+                    if e["name"] in ("question", "time_extended")]
+             for name, client in (("slow", slow), ("other", other))}
+    assert heard == {"slow": [("question", 20), ("time_extended", 50)], "other": [("question", 20)]}
 
 
 def test_a_timed_paper_arrives_whole_and_ends_at_the_deadline(app, live, timed, clock):
