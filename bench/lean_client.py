@@ -2,8 +2,10 @@
 Socket.IO v5 wire format over plain websockets (gevent + websocket-client), so that the
 generator is not what is measured.
 
-Run by bench/live_bench.py, one process per core share; commands on stdin, results on stdout
-as JSON lines:  ready -> {"ready": n}  |  answer -> {"acks": [...]}  |  quit
+Run by bench/live_bench.py, several processes; commands on stdin, results on stdout as JSON
+lines.  After joining: {"ready": n, "failed": n}; then, per round, arm (forget the last question
+and acknowledgement) -> {"armed": n}, fanout (wait for the next question) -> {"question_at": [...]},
+answer (all answer at once) -> {"ack_at": [...]}; and quit -> {"cpu_seconds": s}.
 """
 from __future__ import annotations
 
@@ -64,6 +66,12 @@ class Trainee:
                 print(json.dumps({"error": message}), flush=True)
                 return
 
+    def arm(self) -> None:
+        self.question_at = self.question_id = self.ack_at = None
+        self.ack_ok = False
+        self.got_question.clear()
+        self.acked.clear()
+
     def answer(self) -> None:
         self.ws.send(f"42{NS},2" + json.dumps(["answer", {"question_id": self.question_id, "choice": "T", "seq": 1}]))
 
@@ -82,7 +90,11 @@ def main() -> None:
     print(json.dumps({"ready": ready, "failed": len(trainees) - ready}), flush=True)
     for line in sys.stdin:
         command = line.strip()
-        if command == "fanout":
+        if command == "arm":
+            for trainee in trainees:
+                trainee.arm()
+            print(json.dumps({"armed": len(trainees)}), flush=True)
+        elif command == "fanout":
             for trainee in trainees:
                 trainee.got_question.wait(timeout=120)
             print(json.dumps({"question_at": [t.question_at for t in trainees]}), flush=True)

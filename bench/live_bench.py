@@ -5,14 +5,22 @@ For each N: fan-out latency of one question to all N (p50/p99/max, from the invi
 control to each trainee's receipt), an answer burst where all N answer at once (every
 acknowledgement's latency p50/p99, time until the last; Examhall's acknowledgements come after
 the answers are committed to SQLite with synchronous=FULL), answers lost, server memory per
-connected trainee, and the load generator's CPU.  The server is pinned to core 0 and the
-lean clients (bench/lean_client.py, several processes) to core 1.
+connected trainee, and the load generator's CPU.  Servers are pinned to core 0 and the lean
+clients (bench/lean_client.py, several processes per server) to core 1.
+
+The sides run side by side: each server gets its N trainees, then rounds alternate between
+them (Examhall, bare, bare with Examhall's collector settings; the order rotates each round),
+each round one fan-out and one burst, with the room left to settle in between.  Run to run,
+this machine's speed drifts by tens of percent; alternating rounds lets every side meet the same
+drift, and each figure is the median over the rounds (LIVE_BENCH_ROUNDS, 3 by default).
 
 The ratios are against the bare server as Flask-SocketIO's documentation writes it.  Examhall's
-wsgi.py also tunes the garbage collector; a second bare run with the same settings is reported
+wsgi.py also tunes the garbage collector; the bare server with the same settings is reported
 beside it, so a reader can tell the collector's share of the gain from the rest.
 
 Usage: python bench/live_bench.py [N ...]   (default 1000 5000 10000).  Prints JSON.
+Profiling: LIVE_BENCH_ONLY=examhall skips the baselines; LIVE_BENCH_PROFILE=file records
+Examhall's first round with py-spy (LIVE_BENCH_PROFILE_PHASE=burst, the default, or fanout).
 """
 from __future__ import annotations
 
@@ -30,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORKERS = 4
 SETTLE_SECONDS = 3
+ROUNDS = int(os.environ.get("LIVE_BENCH_ROUNDS", "3"))
 
 
 def _free_port() -> int:
@@ -126,8 +135,7 @@ def _start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Po
 
 
 def _profile(name: str, pid: int, phase: str) -> subprocess.Popen | None:
-    """py-spy over one phase of Examhall's side: LIVE_BENCH_PROFILE=file, and
-    LIVE_BENCH_PROFILE_PHASE=burst (the default) or fanout."""
+    """py-spy over one phase of Examhall's first round (see the module's docstring)."""
     if name != "examhall" or not os.environ.get("LIVE_BENCH_PROFILE"):
         return None
     if os.environ.get("LIVE_BENCH_PROFILE_PHASE", "burst") != phase:
@@ -145,107 +153,153 @@ def _stop_profile(profiler: subprocess.Popen | None) -> None:
         profiler.wait(timeout=60)
 
 
-def run_side(name: str, count: int, folder: str) -> dict:
-    import socketio
+class Side:
+    """One server under test ("examhall", "bare" or "bare_same_gc") and its connected trainees."""
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "EXAMHALL_PORT": str(port), "PYTHONUNBUFFERED": "1"}
-    if name == "examhall":
-        db_url, session_id, staff_token, tokens = prepare(folder, count)
-        env.update({"DATABASE_URL": db_url, "EXAMHALL_INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
-        server = _start([sys.executable, "wsgi.py"], env, port, Path(folder) / "server.log")
-    else:
-        session_id, staff_token, tokens = 1, "", ["-"] * count
-        server = _start([sys.executable, "bench/bare_server.py"], env, port, Path(folder) / "bare.log")
-    try:
-        rss_before = _rss_kib(server.pid)
+    def __init__(self, name: str, count: int, folder: str):
+        self.name, self.count, self.folder = name, count, folder
+        self.server = None
+        self.workers: list[subprocess.Popen] = []
+        self.staff = None
+        self.rounds: list[dict] = []
+
+    def _send(self, command: str) -> list[dict]:
+        for worker in self.workers:
+            worker.stdin.write(command + "\n")
+            worker.stdin.flush()
+        return [json.loads(worker.stdout.readline()) for worker in self.workers]
+
+    def open(self) -> None:
+        import socketio
+
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "EXAMHALL_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        if self.name == "examhall":
+            db_url, self.session_id, staff_token, tokens = prepare(self.folder, self.count)
+            env.update({"DATABASE_URL": db_url, "EXAMHALL_INSTANCE_PATH": self.folder, "SECRET_KEY": "bench"})
+            command = [sys.executable, "wsgi.py"]
+        else:
+            self.session_id, staff_token, tokens = 1, "", ["-"] * self.count
+            if self.name == "bare_same_gc":
+                env["BARE_SAME_GC"] = "1"
+            command = [sys.executable, "bench/bare_server.py"]
+        self.log = Path(self.folder) / f"{self.name}.log"
+        self.server = _start(command, env, port, self.log)
+        rss_before = _rss_kib(self.server.pid)
         started = time.time()
-        workers = []
         for index in range(WORKERS):
-            worker = subprocess.Popen(["taskset", "-c", "1", sys.executable, "bench/lean_client.py", url,
-                                       str(session_id)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      text=True)
+            worker = subprocess.Popen(["taskset", "-c", "1", sys.executable, "bench/lean_client.py", self.url,
+                                       str(self.session_id)], cwd=ROOT, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
             worker.stdin.write(json.dumps(tokens[index::WORKERS]) + "\n")
             worker.stdin.flush()
-            workers.append(worker)
-        for worker in workers:
+            self.workers.append(worker)
+        for worker in self.workers:
             line = worker.stdout.readline()
             if not line or json.loads(line).get("failed"):  # show why the server refused trainees
-                log = next(Path(folder).glob("*.log"))
                 raise RuntimeError("trainees could not join; server log tail:\n"
-                                   + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
-        connect_seconds = time.time() - started
-        rss_after = _rss_kib(server.pid)
-        # Let the join storm's after-effects (presence writes, dashboard updates) finish on both
-        # sides, as an invigilator waits for the room to settle: the question goes to a settled server.
-        time.sleep(SETTLE_SECONDS)
+                                   + "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]))
+        self.connect_seconds = time.time() - started
+        self.memory_kib = (_rss_kib(self.server.pid) - rss_before) / self.count
+        self.staff = socketio.Client()
+        self.staff.connect(self.url, namespaces=["/live"], transports=["websocket"],
+                           auth={"token": staff_token} if staff_token else None)
+        if self.name == "examhall":
+            self._control("start")
 
-        staff = socketio.Client()
-        staff.connect(url, namespaces=["/live"], transports=["websocket"],
-                      auth={"token": staff_token} if staff_token else None)
-        if name == "examhall":
-            staff.call("control", {"session_id": session_id, "action": "start"}, namespace="/live", timeout=60)
-        for worker in workers:
-            worker.stdin.write("fanout\n")
-            worker.stdin.flush()
-        profiler = _profile(name, server.pid, "fanout")
+    def _control(self, action: str) -> None:
+        reply = self.staff.call("control", {"session_id": self.session_id, "action": action},
+                                namespace="/live", timeout=120)
+        if not reply.get("ok"):
+            raise RuntimeError(f"control {action}: {reply}")
+
+    def round(self, first: bool) -> None:
+        """One fan-out, then one burst; then the question is closed and the room settles."""
+        self._send("arm")  # clients forget the last question and acknowledgement
+        profiler = _profile(self.name, self.server.pid, "fanout") if first else None
         sent = time.time()
-        if name == "examhall":
-            staff.call("control", {"session_id": session_id, "action": "next"}, namespace="/live", timeout=120)
+        if self.name == "examhall":
+            self._control("next")
         else:
-            staff.call("go", {}, namespace="/live", timeout=120)
-        received = []
-        for worker in workers:
-            received += json.loads(worker.stdout.readline())["question_at"]
+            self.staff.call("go", {}, namespace="/live", timeout=120)
+        received = [t for reply in self._send("fanout") for t in reply["question_at"]]
+        _stop_profile(profiler)
         fanout = [t - sent for t in received if t is not None]
-        _stop_profile(profiler)
 
-        profiler = _profile(name, server.pid, "burst")
+        profiler = _profile(self.name, self.server.pid, "burst") if first else None
         burst_start = time.time()
-        for worker in workers:
-            worker.stdin.write("answer\n")
-            worker.stdin.flush()
-        acked = []
-        for worker in workers:
-            acked += json.loads(worker.stdout.readline())["ack_at"]
-        ok = [t - burst_start for t in acked if t is not None]
+        acked = [t for reply in self._send("answer") for t in reply["ack_at"]]
         _stop_profile(profiler)
-        client_cpu = 0.0
-        for worker in workers:
-            worker.stdin.write("quit\n")
-            worker.stdin.flush()
-            client_cpu += json.loads(worker.stdout.readline())["cpu_seconds"]
-            worker.wait(timeout=30)
-        staff.disconnect()
-        return {
-            "connect_all_seconds": round(connect_seconds, 2),
+        ok = [t - burst_start for t in acked if t is not None]
+        if self.name == "examhall":
+            self._control("close")  # usually closed already: everyone present has answered
+        self.rounds.append({
             "fanout": {**_summary(fanout), "received": len(fanout)},
             "answer_burst": {**_summary(ok), "until_last_ms": round(max(ok) * 1000, 1) if ok else None,
-                             "acknowledged": len(ok), "lost": count - len(ok)},
-            "server_memory_per_trainee_kib": round((rss_after - rss_before) / count, 1),
+                             "acknowledged": len(ok), "lost": self.count - len(ok)}})
+        time.sleep(SETTLE_SECONDS)
+
+    def close(self) -> dict:
+        client_cpu = sum(reply["cpu_seconds"] for reply in self._send("quit"))
+        for worker in self.workers:
+            worker.wait(timeout=30)
+        self.staff.disconnect()
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+        def median(part: str, key: str) -> float:
+            values = sorted(r[part][key] for r in self.rounds)
+            return values[len(values) // 2]
+
+        return {
+            "connect_all_seconds": round(self.connect_seconds, 2),
+            "fanout": {key: median("fanout", key) for key in ("p50_ms", "p99_ms", "max_ms")},
+            "answer_burst": {**{key: median("answer_burst", key) for key in ("p50_ms", "p99_ms", "until_last_ms")},
+                             "lost": sum(r["answer_burst"]["lost"] for r in self.rounds)},
+            "server_memory_per_trainee_kib": round(self.memory_kib, 1),
             "client_cpu_seconds": round(client_cpu, 2),
+            "rounds": self.rounds,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+    def kill(self) -> None:
+        for process in [*self.workers, self.server]:
+            if process is not None and process.poll() is None:
+                process.kill()
+
+
+def run(count: int) -> dict:
+    names = ["examhall"] if os.environ.get("LIVE_BENCH_ONLY") == "examhall" else ["examhall", "bare", "bare_same_gc"]
+    with tempfile.TemporaryDirectory() as folder:
+        sides = []
+        for name in names:
+            (Path(folder) / name).mkdir()
+            sides.append(Side(name, count, str(Path(folder) / name)))
+        try:
+            for side in sides:
+                side.open()
+            # The join storms' after-effects (presence writes, dashboard updates) finish first,
+            # as an invigilator waits for the room to settle.
+            time.sleep(SETTLE_SECONDS)
+            for number in range(ROUNDS):
+                for side in sides[number % len(sides):] + sides[:number % len(sides)]:
+                    side.round(first=number == 0)
+            return {side.name: side.close() for side in sides}
+        finally:
+            for side in sides:
+                side.kill()
 
 
 def main(counts: list[int]) -> dict:
-    report = {"benchmark": "live", "server_core": 0, "client_core": 1, "client_processes": WORKERS, "runs": []}
+    report = {"benchmark": "live", "server_core": 0, "client_core": 1, "client_processes": WORKERS,
+              "rounds": ROUNDS, "runs": []}
     for count in counts:
-        with tempfile.TemporaryDirectory() as ours, tempfile.TemporaryDirectory() as theirs:
-            examhall = run_side("examhall", count, ours)
-            if os.environ.get("LIVE_BENCH_ONLY") == "examhall":  # while profiling: skip the baseline
-                print(json.dumps(examhall), file=sys.stderr, flush=True)
-                continue
-            bare = run_side("bare", count, theirs)
-        with tempfile.TemporaryDirectory() as theirs_tuned:
-            os.environ["BARE_SAME_GC"] = "1"  # a second reference: is the gain only the collector's?
-            try:
-                bare_tuned = run_side("bare", count, theirs_tuned)
-            finally:
-                del os.environ["BARE_SAME_GC"]
+        results = run(count)
+        examhall = results["examhall"]
+        if "bare" not in results:  # while profiling
+            print(json.dumps(examhall), file=sys.stderr, flush=True)
+            continue
+        bare, bare_tuned = results["bare"], results["bare_same_gc"]
 
         def ratio(a, b):
             return round(a / b, 2) if a and b else None
@@ -266,7 +320,9 @@ def main(counts: list[int]) -> dict:
                                           bare_tuned["answer_burst"]["until_last_ms"]),
             },
         })
-        print(json.dumps(report["runs"][-1], ensure_ascii=False), file=sys.stderr, flush=True)
+        print(json.dumps({"trainees": count, "ratios": report["runs"][-1]["ratios"],
+                          "ratios_vs_bare_with_examhall_gc_settings":
+                          report["runs"][-1]["ratios_vs_bare_with_examhall_gc_settings"]}), file=sys.stderr, flush=True)
     return report
 
 

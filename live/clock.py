@@ -25,8 +25,9 @@ class FakeClock:
         self.current += timedelta(seconds=seconds)
 
 
-def now() -> datetime:
-    return current_app.config.get("LIVE_CLOCK", _SYSTEM).now()
+def now(app=None) -> datetime:
+    """The server's time, from ``app``'s clock (the current app's when not given)."""
+    return (app or current_app).config.get("LIVE_CLOCK", _SYSTEM).now()
 
 
 def iso(value: datetime | None) -> str | None:

@@ -39,7 +39,9 @@ def _session_of_question(app, question_id: int) -> int | None:
     process, and an answer needs no query before it joins the group commit."""
     known = app.extensions.setdefault("examhall_question_sessions", {})
     if question_id not in known:
-        session_id = db.session.scalar(sa.select(SessionQuestion.session_id).where(SessionQuestion.id == question_id))
+        with app.app_context():  # its own session, released at once
+            session_id = db.session.scalar(
+                sa.select(SessionQuestion.session_id).where(SessionQuestion.id == question_id))
         if session_id is None:
             return None
         known[question_id] = session_id
@@ -128,27 +130,27 @@ class LiveNamespace(Namespace):
             return error("not_entered")
         return {"ok": True, "state": payloads.trainee_state(session, participant, now())}
 
+    def trigger_event(self, event, *args):
+        """Answers skip Flask's request context (Flask-SocketIO pushes one per event: a Request
+        object, URL matching, teardown).  The answer is the event thousands send in the same
+        second, and it needs only the connection's session, which Flask-SocketIO keeps in the
+        connection's environ, and the group commit, which has an application context of its own.
+        Every other event, and answers when group commit is off, go through Flask-SocketIO."""
+        if event == "answer" and len(args) == 2:
+            environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
+            app, kept = environ.get("flask.app"), environ.get("saved_session")
+            if app is not None and kept is not None and app.config.get("LIVE_GROUP_COMMIT", True):
+                try:
+                    return answer(app, kept, args[1])
+                except Exception:
+                    log.exception("answer failed")
+                    return error("server_error", "not saved, send again")
+        return super().trigger_event(event, *args)
+
     def on_answer(self, data):
-        """{"question_id", "choice", "seq"} -> acknowledged only once the answer is on disk."""
-        received = now()
-        sender = principals.principal()
-        question_id, seq = _int(data, "question_id"), _int(data, "seq")
-        choice = data.get("choice") if isinstance(data, dict) else None
-        if sender is None:
-            return error("unauthorized")
-        if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8:
-            return error("bad_request", "question_id, choice and seq are required")
-        app = current_app._get_current_object()
-        session_id = _session_of_question(app, question_id)
-        participant_id = connection.get(PARTICIPATING, {}).get(str(session_id))
-        if session_id is None or participant_id is None:
-            return error("not_open")
+        """The same as the path in trigger_event, inside Flask's request context."""
         db.session.remove()  # hold no connection while waiting for the group commit
-        job = AnswerJob(session_id, participant_id, question_id, choice, seq, received)
-        if app.config.get("LIVE_GROUP_COMMIT", True):
-            return writer_for(app).submit(job)
-        ack = _apply_alone(job)
-        return ack
+        return answer(current_app._get_current_object(), connection, data)
 
     def on_focus_lost(self, data):
         """The page lost focus or was hidden (切屏).  Past the paper's limit the attempt is submitted."""
@@ -237,6 +239,28 @@ class LiveNamespace(Namespace):
         # Only the status: the dashboard learns the rest from events; building the whole
         # roster here would delay the question reaching thousands of trainees.
         return {"ok": True, "status": engine.status_payload(session, moment)}
+
+
+def answer(app, kept: dict, data) -> dict:
+    """{"question_id", "choice", "seq"} -> acknowledged only once the answer is on disk.
+    ``kept``: the connection's session (who sent it, which participation)."""
+    received = now(app)
+    sender = principals.principal(kept)
+    question_id, seq = _int(data, "question_id"), _int(data, "seq")
+    choice = data.get("choice") if isinstance(data, dict) else None
+    if sender is None:
+        return error("unauthorized")
+    if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8:
+        return error("bad_request", "question_id, choice and seq are required")
+    session_id = _session_of_question(app, question_id)
+    participant_id = kept.get(PARTICIPATING, {}).get(str(session_id))
+    if session_id is None or participant_id is None:
+        return error("not_open")
+    job = AnswerJob(session_id, participant_id, question_id, choice, seq, received)
+    if app.config.get("LIVE_GROUP_COMMIT", True):
+        return writer_for(app).submit(job)
+    with app.app_context():
+        return _apply_alone(job)
 
 
 def _record_presence(job: PresenceJob) -> None:

@@ -41,6 +41,8 @@ def remember(user: User) -> Principal:
     return principal
 
 
-def principal() -> Principal | None:
-    data = session.get(SESSION_KEY)
+def principal(connection=None) -> Principal | None:
+    """The sender of the current event, from the connection's session (Flask's ``session``
+    inside an event handler, or the mapping given)."""
+    data = (session if connection is None else connection).get(SESSION_KEY)
     return Principal(**data) if data else None
