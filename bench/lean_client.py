@@ -21,6 +21,7 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 import websocket  # noqa: E402
 from gevent.event import Event  # noqa: E402
+from gevent.fileobject import FileObject  # noqa: E402
 
 NS = "/live"
 
@@ -88,21 +89,27 @@ def main() -> None:
         trainee.entered.wait(timeout=300)
     ready = sum(t.entered.is_set() for t in trainees)
     print(json.dumps({"ready": ready, "failed": len(trainees) - ready}), flush=True)
-    for line in sys.stdin:
+    # Commands are read cooperatively: a blocking read of stdin would stop every greenlet, and
+    # trainees that cannot answer the server's pings are dropped while the other servers of
+    # the benchmark take their turns.
+    commands = FileObject(sys.stdin.fileno(), "r", close=False)
+    for line in iter(commands.readline, ""):
         command = line.strip()
         if command == "arm":
             for trainee in trainees:
                 trainee.arm()
             print(json.dumps({"armed": len(trainees)}), flush=True)
         elif command == "fanout":
+            until = time.time() + 120
             for trainee in trainees:
-                trainee.got_question.wait(timeout=120)
+                trainee.got_question.wait(timeout=max(0.0, until - time.time()))
             print(json.dumps({"question_at": [t.question_at for t in trainees]}), flush=True)
         elif command == "answer":
             for trainee in trainees:
                 gevent.spawn(trainee.answer)
+            until = time.time() + 120
             for trainee in trainees:
-                trainee.acked.wait(timeout=120)
+                trainee.acked.wait(timeout=max(0.0, until - time.time()))
             print(json.dumps({"ack_at": [t.ack_at if t.ack_ok else None for t in trainees]}), flush=True)
         elif command == "quit":
             break

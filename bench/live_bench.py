@@ -170,8 +170,6 @@ class Side:
         return [json.loads(worker.stdout.readline()) for worker in self.workers]
 
     def open(self) -> None:
-        import socketio
-
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "EXAMHALL_PORT": str(port), "PYTHONUNBUFFERED": "1"}
@@ -202,11 +200,24 @@ class Side:
                                    + "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]))
         self.connect_seconds = time.time() - started
         self.memory_kib = (_rss_kib(self.server.pid) - rss_before) / self.count
+        self.staff_token = staff_token
+        if self.name == "examhall":
+            self._staff_connect()
+            self._control("start")
+            self._staff_disconnect()
+
+    def _staff_connect(self) -> None:
+        """The invigilator connects for each round: a client idle for over 30 s while the other
+        servers take their trainees may miss a delayed ping and drop (python-socketio's rule)."""
+        import socketio
+
         self.staff = socketio.Client()
         self.staff.connect(self.url, namespaces=["/live"], transports=["websocket"],
-                           auth={"token": staff_token} if staff_token else None)
-        if self.name == "examhall":
-            self._control("start")
+                           auth={"token": self.staff_token} if self.staff_token else None)
+
+    def _staff_disconnect(self) -> None:
+        self.staff.disconnect()
+        self.staff = None
 
     def _control(self, action: str) -> None:
         reply = self.staff.call("control", {"session_id": self.session_id, "action": action},
@@ -216,6 +227,7 @@ class Side:
 
     def round(self, first: bool) -> None:
         """One fan-out, then one burst; then the question is closed and the room settles."""
+        self._staff_connect()
         self._send("arm")  # clients forget the last question and acknowledgement
         profiler = _profile(self.name, self.server.pid, "fanout") if first else None
         sent = time.time()
@@ -234,6 +246,7 @@ class Side:
         ok = [t - burst_start for t in acked if t is not None]
         if self.name == "examhall":
             self._control("close")  # usually closed already: everyone present has answered
+        self._staff_disconnect()
         self.rounds.append({
             "fanout": {**_summary(fanout), "received": len(fanout)},
             "answer_burst": {**_summary(ok), "until_last_ms": round(max(ok) * 1000, 1) if ok else None,
@@ -244,7 +257,6 @@ class Side:
         client_cpu = sum(reply["cpu_seconds"] for reply in self._send("quit"))
         for worker in self.workers:
             worker.wait(timeout=30)
-        self.staff.disconnect()
         self.server.terminate()
         self.server.wait(timeout=30)
 
@@ -285,6 +297,12 @@ def run(count: int) -> dict:
                 for side in sides[number % len(sides):] + sides[:number % len(sides)]:
                     side.round(first=number == 0)
             return {side.name: side.close() for side in sides}
+        except Exception:
+            for side in sides:  # the servers' own account of what went wrong
+                if side.server is not None:
+                    tail = side.log.read_text(errors="replace").splitlines()[-30:]
+                    print(f"--- {side.name} log tail:", *tail, sep="\n", file=sys.stderr)
+            raise
         finally:
             for side in sides:
                 side.kill()
