@@ -232,8 +232,10 @@ def announce(session: LiveSession, text: str, now: datetime) -> None:
 # --- answers ------------------------------------------------------------------------------------
 
 
-def check_answer(session: LiveSession, participant: Participant, question: SessionQuestion, now: datetime) -> None:
-    """Raises Refused unless an answer to ``question`` may be accepted now (server time only)."""
+def check_answer(session: LiveSession, participant: Participant, question: SessionQuestion, now: datetime,
+                 allowance: timedelta | None = None) -> None:
+    """Raises Refused unless an answer to ``question`` may be accepted now (server time only).
+    ``allowance``: grace(), when the caller has it at hand."""
     if participant.removed:
         raise Refused("removed")
     if participant.finished_at is not None or session.status == "ended":
@@ -242,13 +244,13 @@ def check_answer(session: LiveSession, participant: Participant, question: Sessi
         raise Refused("paused")
     if session.status != "running" or question.id not in participant.question_order:
         raise Refused("not_open")
-    extra = timedelta(seconds=participant.extra_seconds)
+    extra = timedelta(seconds=participant.extra_seconds) + (allowance if allowance is not None else grace())
     if session.mode == "paced":
         if question.id != session.current_question_id:
             raise Refused("not_open")
-        if not session.question_open or now > session.question_deadline_at + extra + grace():
+        if not session.question_open or now > session.question_deadline_at + extra:
             raise Refused("late")
-    elif now > session.deadline_at + extra + grace():
+    elif now > session.deadline_at + extra:
         raise Refused("late")
 
 

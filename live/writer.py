@@ -20,6 +20,7 @@ from gevent.queue import Empty, Queue
 from live import engine
 from server.exams import operations
 from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from server.exams.scoring import policy_for, snapshot
 from server.extensions import db
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class AnswerJob:
 
 class Row:
     """A row as a plain object with attributes: what the grading and checking code reads and
-    sets.  Participants and answers of a batch are rows, not ORM objects, because tracking
-    changes to thousands of ORM objects cost more than grading them."""
+    sets.  Everything a batch loads is rows, not ORM objects: tracking changes to thousands of
+    ORM objects, and even reading their attributes, cost more than grading them."""
 
     def __init__(self, **values):
         self.__dict__.update(values)
@@ -46,7 +47,21 @@ class Row:
 
 _ANSWER = Answer.__table__
 _PARTICIPANT = Participant.__table__
+_SESSION = LiveSession.__table__
+_QUESTION = SessionQuestion.__table__
 _ANSWER_FIELDS = ("choice", "seq", "points", "bonus", "outcome", "seconds", "received_at")
+# Only what checking and grading read: each column costs a conversion per row (JSON, dates).
+_PARTICIPANT_READ = [_PARTICIPANT.c[name] for name in (
+    "id", "total", "answered", "last_seq", "removed", "finished_at", "extra_seconds", "question_order",
+    "option_orders")]
+_ANSWER_READ = [_ANSWER.c[name] for name in (
+    "id", "participant_id", "session_question_id", "choice", "seq", "points", "bonus", "outcome")]
+
+
+def _rows(statement) -> list[Row]:
+    result = db.session.execute(statement)
+    names = list(result.keys())
+    return [Row(**dict(zip(names, values, strict=True))) for values in result]
 
 
 class Batch:
@@ -54,15 +69,18 @@ class Batch:
     and written back with one statement per kind (executemany)."""
 
     def __init__(self, jobs: list[AnswerJob]):
-        self.sessions = {s.id: s for s in db.session.scalars(
-            sa.select(LiveSession).where(LiveSession.id.in_({j.session_id for j in jobs})))}
-        self.questions = {q.id: q for q in db.session.scalars(
-            sa.select(SessionQuestion).where(SessionQuestion.id.in_({j.question_id for j in jobs})))}
-        self.participants = {row.id: Row(**row) for row in db.session.execute(
-            sa.select(_PARTICIPANT).where(_PARTICIPANT.c.id.in_({j.participant_id for j in jobs}))).mappings()}
-        self.answers = {(row.participant_id, row.session_question_id): Row(**row) for row in db.session.execute(
-            sa.select(_ANSWER).where(_ANSWER.c.participant_id.in_(self.participants),
-                                     _ANSWER.c.session_question_id.in_(self.questions))).mappings()}
+        self.sessions = {row.id: row for row in _rows(
+            sa.select(_SESSION).where(_SESSION.c.id.in_({j.session_id for j in jobs})))}
+        self.questions = {row.id: row for row in _rows(
+            sa.select(_QUESTION).where(_QUESTION.c.id.in_({j.question_id for j in jobs})))}
+        self.participants = {row.id: row for row in _rows(
+            sa.select(*_PARTICIPANT_READ).where(_PARTICIPANT.c.id.in_({j.participant_id for j in jobs})))}
+        self.answers = {(row.participant_id, row.session_question_id): row for row in _rows(
+            sa.select(*_ANSWER_READ).where(_ANSWER.c.participant_id.in_(self.participants),
+                                           _ANSWER.c.session_question_id.in_(self.questions)))}
+        self.grace = engine.grace()
+        self.snapshots = {q.id: snapshot(q) for q in self.questions.values()}
+        self.policies = {s.id: policy_for(s) for s in self.sessions.values()}
         self.new_answers: list[Row] = []
         self.totals: dict = {}
 
@@ -133,14 +151,15 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
     participant = batch.participants[job.participant_id]
     question = batch.questions[job.question_id]
     try:
-        engine.check_answer(session, participant, question, job.received_at)
+        engine.check_answer(session, participant, question, job.received_at, batch.grace)
     except engine.Refused as refused:
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": refused.code, "message": refused.message}}
     recorded = operations.record_answer(session, participant, question, job.choice, job.seq,
                                         engine.seconds_into(session, job.received_at), job.received_at,
                                         existing=batch.answers.get((participant.id, question.id)),
-                                        prefetched=batch.answers, create=batch.new_answer)
+                                        prefetched=batch.answers, create=batch.new_answer,
+                                        snap=batch.snapshots[question.id], policy=batch.policies[session.id])
     if recorded.status == "invalid":
         return {"ok": False, "question_id": job.question_id, "seq": job.seq,
                 "error": {"code": "invalid_choice", "message": "invalid choice"}}

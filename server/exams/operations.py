@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from grading import Outcome, Response, grade_answer, normalize_choice
+from grading import Outcome, Policy, QuestionSnapshot, Response, grade_answer, normalize_choice
 from server.bank.models import Question
 from server.errors import OperationError
 from server.exams.models import Answer, AuditEntry, LiveSession, Participant, SessionQuestion
@@ -125,15 +125,18 @@ _LOOK_UP = object()
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
                   display_choice: str, seq: int, seconds: float | None = None,
                   now: datetime | None = None, existing=_LOOK_UP, prefetched: dict | None = None,
-                  create=None) -> Recorded:
+                  create=None, snap: QuestionSnapshot | None = None, policy: Policy | None = None) -> Recorded:
     """Changes: grades the answer and stores it if its sequence number is the highest seen for
     this question, adjusting the participant's total by the difference (constant work, no
     rescans).  The caller commits (the live engine commits answers in groups).  ``existing``
     is the stored answer when the caller has already loaded it (None: there is none); ``create``
     makes a new answer row when the caller writes rows itself (the live writer), instead of an
-    ORM object added to the session.  ``participant`` and ``existing`` may be such rows too."""
+    ORM object added to the session.  ``participant`` and ``existing`` may be such rows too.
+    ``snap`` and ``policy``: the question's snapshot and the session's policy, when the caller
+    grades many answers to the same question."""
+    snap = snap or snapshot(question)
     order = participant.option_orders.get(str(question.id)) if participant.option_orders else None
-    choice = normalize_choice(snapshot(question), draw.to_canonical(order, display_choice or ""))
+    choice = normalize_choice(snap, draw.to_canonical(order, display_choice or ""))
     if choice is None or question.id not in participant.question_order:
         return Recorded("invalid", total=participant.total)
     if existing is _LOOK_UP:
@@ -142,7 +145,7 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
     if existing is not None and existing.seq >= seq:
         status = "duplicate" if existing.seq == seq and existing.choice == choice else "stale"
         return Recorded(status, existing.points, existing.outcome, participant.total)
-    grade = grade_answer(snapshot(question), Response(question.id, choice, seconds), policy_for(session))
+    grade = grade_answer(snap, Response(question.id, choice, seconds), policy or policy_for(session))
     if question.void == "full_points":
         grade = type(grade)(question.points, Outcome.CORRECT, grade.bonus)
     counted = Decimal(0) if question.void == "remove" else grade.points + grade.bonus
