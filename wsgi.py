@@ -2,8 +2,13 @@
 
 This is the one place gevent patches the standard library, before anything else is imported.
 """
+import gevent
 from gevent import monkey
 
+# Greenlets do not record the stack that spawned them (a debugging aid): Engine.IO spawns one
+# per incoming message, and the recorded frames were a third of the young objects the garbage
+# collector had to scan during an answer burst (which got ~25% faster without them).
+gevent.config.track_greenlet_tree = False
 monkey.patch_all()
 
 import gc  # noqa: E402

@@ -47,9 +47,12 @@ def health():
 
 
 if __name__ == "__main__":
-    if os.environ.get("BARE_SAME_GC") == "1":  # the same collector settings as Examhall's wsgi.py
+    if os.environ.get("BARE_SAME_SETTINGS") == "1":  # the runtime settings of Examhall's wsgi.py
         import gc
 
+        import gevent
+
+        gevent.config.track_greenlet_tree = False
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)

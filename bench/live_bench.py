@@ -9,14 +9,15 @@ connected trainee, and the load generator's CPU.  Servers are pinned to core 0 a
 clients (bench/lean_client.py, several processes per server) to core 1.
 
 The sides run side by side: each server gets its N trainees, then rounds alternate between
-them (Examhall, bare, bare with Examhall's collector settings; the order rotates each round),
+them (Examhall, bare, bare with Examhall's runtime settings; the order rotates each round),
 each round one fan-out and one burst, with the room left to settle in between.  Run to run,
 this machine's speed drifts by tens of percent; alternating rounds lets every side meet the same
 drift, and each figure is the median over the rounds (LIVE_BENCH_ROUNDS, 3 by default).
 
 The ratios are against the bare server as Flask-SocketIO's documentation writes it.  Examhall's
-wsgi.py also tunes the garbage collector; the bare server with the same settings is reported
-beside it, so a reader can tell the collector's share of the gain from the rest.
+wsgi.py also tunes the runtime (the garbage collector's thresholds, gevent's greenlet-tree
+tracking off); the bare server with the same settings is reported beside it, so a reader can
+tell the settings' share of the gain from the rest.
 
 Usage: python bench/live_bench.py [N ...]   (default 1000 5000 10000).  Prints JSON.
 Profiling: LIVE_BENCH_ONLY=examhall (or any comma-separated choice of sides) runs only those;
@@ -155,7 +156,7 @@ def _stop_profile(profiler: subprocess.Popen | None) -> None:
 
 
 class Side:
-    """One server under test ("examhall", "bare" or "bare_same_gc") and its connected trainees."""
+    """One server under test ("examhall", "bare" or "bare_same_settings") and its connected trainees."""
 
     def __init__(self, name: str, count: int, folder: str):
         self.name, self.count, self.folder = name, count, folder
@@ -180,8 +181,8 @@ class Side:
             command = [sys.executable, "wsgi.py"]
         else:
             self.session_id, staff_token, tokens = 1, "", ["-"] * self.count
-            if self.name == "bare_same_gc":
-                env["BARE_SAME_GC"] = "1"
+            if self.name == "bare_same_settings":
+                env["BARE_SAME_SETTINGS"] = "1"
             command = [sys.executable, "bench/bare_server.py"]
         self.log = Path(self.folder) / f"{self.name}.log"
         self.server = _start(command, env, port, self.log)
@@ -282,7 +283,7 @@ class Side:
 
 
 def run(count: int) -> dict:
-    names = [n for n in os.environ.get("LIVE_BENCH_ONLY", "examhall,bare,bare_same_gc").split(",") if n]
+    names = [n for n in os.environ.get("LIVE_BENCH_ONLY", "examhall,bare,bare_same_settings").split(",") if n]
     with tempfile.TemporaryDirectory() as folder:
         sides = []
         for name in names:
@@ -318,14 +319,14 @@ def main(counts: list[int]) -> dict:
             print(json.dumps(results), file=sys.stderr, flush=True)
             continue
         examhall = results["examhall"]
-        bare, bare_tuned = results["bare"], results["bare_same_gc"]
+        bare, bare_tuned = results["bare"], results["bare_same_settings"]
 
         def ratio(a, b):
             return round(a / b, 2) if a and b else None
 
         report["runs"].append({
             "trainees": count, "examhall": examhall, "bare_flask_socketio": bare,
-            "bare_with_examhall_gc_settings": bare_tuned,
+            "bare_with_examhall_runtime_settings": bare_tuned,
             "ratios": {
                 "fanout_p99": ratio(examhall["fanout"]["p99_ms"], bare["fanout"]["p99_ms"]),
                 "burst_until_last": ratio(examhall["answer_burst"]["until_last_ms"],
@@ -333,15 +334,16 @@ def main(counts: list[int]) -> dict:
                 "memory_per_trainee": ratio(examhall["server_memory_per_trainee_kib"],
                                             bare["server_memory_per_trainee_kib"]),
             },
-            "ratios_vs_bare_with_examhall_gc_settings": {
+            "ratios_vs_bare_with_examhall_runtime_settings": {
                 "fanout_p99": ratio(examhall["fanout"]["p99_ms"], bare_tuned["fanout"]["p99_ms"]),
                 "burst_until_last": ratio(examhall["answer_burst"]["until_last_ms"],
                                           bare_tuned["answer_burst"]["until_last_ms"]),
             },
         })
-        print(json.dumps({"trainees": count, "ratios": report["runs"][-1]["ratios"],
-                          "ratios_vs_bare_with_examhall_gc_settings":
-                          report["runs"][-1]["ratios_vs_bare_with_examhall_gc_settings"]}), file=sys.stderr, flush=True)
+        last = report["runs"][-1]
+        print(json.dumps({"trainees": count, "ratios": last["ratios"],
+                          "ratios_vs_bare_with_examhall_runtime_settings":
+                          last["ratios_vs_bare_with_examhall_runtime_settings"]}), file=sys.stderr, flush=True)
     return report
 
 
