@@ -10,7 +10,9 @@ clients (bench/lean_client.py, several processes per server) to core 1.
 
 The sides run side by side: each server gets its N trainees, then rounds alternate between
 them (Examhall, bare, bare with Examhall's runtime settings; the order rotates each round),
-each round one fan-out and one burst, with the room left to settle in between.  Run to run,
+each round one fan-out and one burst, with the room left to settle in between.  On Examhall's
+side the invigilator watches the dashboard throughout (progress events with the changed rows,
+counts, distribution and leaderboard), as in a real exam; the bare server has no dashboard.  Run to run,
 this machine's speed drifts by tens of percent; alternating rounds lets every side meet the same
 drift, and each figure is the median over the rounds (LIVE_BENCH_ROUNDS, 3 by default).
 
@@ -217,6 +219,9 @@ class Side:
         self.staff.connect(self.url, namespaces=["/live"], transports=["websocket"],
                            auth={"token": self.staff_token} if self.staff_token else None)
 
+    def _on_progress(self, _payload) -> None:
+        self.progress_events += 1
+
     def _staff_disconnect(self) -> None:
         self.staff.disconnect()
         self.staff = None
@@ -230,6 +235,12 @@ class Side:
     def round(self, first: bool) -> None:
         """One fan-out, then one burst; then the question is closed and the room settles."""
         self._staff_connect()
+        if self.name == "examhall":  # the invigilator watches the dashboard, as in a real exam
+            self.progress_events = 0
+            self.staff.on("progress", self._on_progress, namespace="/live")
+            reply = self.staff.call("watch", {"session_id": self.session_id}, namespace="/live", timeout=120)
+            if not reply.get("ok"):
+                raise RuntimeError(f"watch: {reply}")
         self._send("arm")  # clients forget the last question and acknowledgement
         profiler = _profile(self.name, self.server.pid, "fanout") if first else None
         sent = time.time()
@@ -248,8 +259,11 @@ class Side:
         ok = [t - burst_start for t in acked if t is not None]
         if self.name == "examhall":
             self._control("close")  # usually closed already: everyone present has answered
+            time.sleep(1)  # the last progress event after the burst
+        progress = getattr(self, "progress_events", None)
         self._staff_disconnect()
         self.rounds.append({
+            "dashboard_progress_events": progress,
             "fanout": {**_summary(fanout), "received": len(fanout)},
             "answer_burst": {**_summary(ok), "until_last_ms": round(max(ok) * 1000, 1) if ok else None,
                              "acknowledged": len(ok), "lost": self.count - len(ok)}})
