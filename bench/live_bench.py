@@ -14,7 +14,7 @@ each round one fan-out and one burst, with the room left to settle in between.  
 side the invigilator watches the dashboard throughout (progress events with the changed rows,
 counts, distribution and leaderboard), as in a real exam; the bare server has no dashboard.  Run to run,
 this machine's speed drifts by tens of percent; alternating rounds lets every side meet the same
-drift, and each figure is the median over the rounds (LIVE_BENCH_ROUNDS, 3 by default).
+drift, and each figure is the median over the rounds (LIVE_BENCH_ROUNDS, 5 by default).
 
 The ratios are against the bare server as Flask-SocketIO's documentation writes it.  Examhall's
 wsgi.py also tunes the runtime (the garbage collector's thresholds, gevent's greenlet-tree
@@ -23,8 +23,8 @@ tell the settings' share of the gain from the rest.
 
 Usage: python bench/live_bench.py [N ...]   (default 1000 5000 10000).  Prints JSON.
 Profiling: LIVE_BENCH_ONLY=examhall (or any comma-separated choice of sides) runs only those;
-LIVE_BENCH_PROFILE=file records Examhall's first round with py-spy (LIVE_BENCH_PROFILE_PHASE=burst,
-the default, or fanout).
+LIVE_BENCH_PROFILE=file records the first round of Examhall (or LIVE_BENCH_PROFILE_SIDE) with py-spy
+(LIVE_BENCH_PROFILE_PHASE=burst, the default, or fanout).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORKERS = 4
 SETTLE_SECONDS = 3
-ROUNDS = int(os.environ.get("LIVE_BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("LIVE_BENCH_ROUNDS", "5"))
 
 
 def _free_port() -> int:
@@ -139,8 +139,8 @@ def _start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Po
 
 
 def _profile(name: str, pid: int, phase: str) -> subprocess.Popen | None:
-    """py-spy over one phase of Examhall's first round (see the module's docstring)."""
-    if name != "examhall" or not os.environ.get("LIVE_BENCH_PROFILE"):
+    """py-spy over one phase of one side's first round (see the module's docstring)."""
+    if name != os.environ.get("LIVE_BENCH_PROFILE_SIDE", "examhall") or not os.environ.get("LIVE_BENCH_PROFILE"):
         return None
     if os.environ.get("LIVE_BENCH_PROFILE_PHASE", "burst") != phase:
         return None

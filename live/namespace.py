@@ -134,8 +134,9 @@ class LiveNamespace(Namespace):
         """Answers skip Flask's request context (Flask-SocketIO pushes one per event: a Request
         object, URL matching, teardown).  The answer is the event thousands send in the same
         second, and it needs only the connection's session, which Flask-SocketIO keeps in the
-        connection's environ, and the group commit, which has an application context of its own.
-        Every other event, and answers when group commit is off, go through Flask-SocketIO."""
+        connection's environ ("saved_session"), and the group commit, which has an application
+        context of its own.  Every other event, answers when group commit is off, and answers on
+        a connection without that key (should Flask-SocketIO rename it) go through Flask-SocketIO."""
         if event == "answer" and len(args) == 2:
             environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
             app, kept = environ.get("flask.app"), environ.get("saved_session")
