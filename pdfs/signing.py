@@ -8,6 +8,7 @@ costs one private-key operation, not a key load and two signatures.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 from dataclasses import dataclass
@@ -127,9 +128,16 @@ class SignerSpec:
         """The root certificate others add to their trust store."""
         if self.pkcs12 is None:
             return (self.folder / CA_CERT).read_bytes()
-        loaded = signers.SimpleSigner.load_pkcs12(str(self.pkcs12), passphrase=self.passphrase)
-        chain = [c for c in loaded.cert_registry if c.subject == c.issuer] or [loaded.signing_cert]
-        return b"".join(pem.armor("CERTIFICATE", c.dump()) for c in chain)
+        return _pkcs12_authority(str(self.pkcs12), self.pkcs12.stat().st_mtime_ns, self.passphrase)
+
+
+@functools.lru_cache(maxsize=4)
+def _pkcs12_authority(path: str, _modified_ns: int, passphrase: bytes | None) -> bytes:
+    """The roots in a PKCS#12 file, read once per version of the file (every uploaded PDF is
+    checked against them, and opening a PKCS#12 file means deriving its key from the passphrase)."""
+    loaded = signers.SimpleSigner.load_pkcs12(path, passphrase=passphrase)
+    chain = [c for c in loaded.cert_registry if c.subject == c.issuer] or [loaded.signing_cert]
+    return b"".join(pem.armor("CERTIFICATE", c.dump()) for c in chain)
 
 
 @dataclass

@@ -167,16 +167,15 @@ def regrade(session_id: int):
     if request.method == "POST":
         keys, voids = _regrade_input(session)
         if request.form.get("action") == "apply":
-            before = [(q.answer, q.void) for q in session.questions]
             try:
-                changed = operations.apply_regrade(current_user, session, keys, voids, request.form.get("reason", ""))
+                regraded = operations.apply_regrade(current_user, session, keys, voids, request.form.get("reason", ""))
             except OperationError as exc:
                 db.session.rollback()
                 flash(exc.message, "error")
             else:
-                flash(_("Regrade applied: %(n)d results changed.", n=len(changed)), "success")
-                if before != [(q.answer, q.void) for q in session.questions]:
-                    _reissue(session, changed)
+                flash(_("Regrade applied: %(n)d results changed.", n=len(regraded.changed)), "success")
+                if regraded.applied:
+                    _reissue(session, regraded.changed)
                 return redirect(url_for("exams.results", session_id=session.id))
         lines = regrade_preview(session, keys, voids)
     return render_template("exams/regrade.html", session=session, lines=lines, keys=keys, voids=voids)

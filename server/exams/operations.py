@@ -191,10 +191,19 @@ def audit(actor: User | None, action: str, session: LiveSession | None, reason: 
     return entry
 
 
-def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids: dict, reason: str):
+@dataclass(frozen=True)
+class Regraded:
+    """What a regrade did: whether any key or void changed (``applied``), and the results
+    that changed with it (``changed``: the preview's lines)."""
+
+    applied: bool
+    changed: list
+
+
+def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids: dict, reason: str) -> Regraded:
     """Changes: the session's keys and voids, every affected answer's points, each participant's
     total and pass/fail; adds an audit entry with who, why and every change.  Applying the same
-    regrade again changes nothing and records nothing.  Returns the lines that changed."""
+    regrade again changes nothing and records nothing."""
     from server.exams.results import regrade_preview
 
     if not (reason or "").strip():
@@ -203,7 +212,7 @@ def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids
     keys = {q: k for q, k in keys.items() if questions[q].answer != k}
     voids = {q: v for q, v in voids.items() if questions[q].void != v.value}
     if not keys and not voids:
-        return []
+        return Regraded(applied=False, changed=[])
     lines = regrade_preview(session, keys, voids)
     for question_id, key in keys.items():
         questions[question_id].answer = key
@@ -223,4 +232,4 @@ def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids
                     "old_total": str(line.old_total), "new_total": str(line.new_total),
                     "old_passed": line.old_passed, "new_passed": line.new_passed} for line in changed])
     db.session.commit()
-    return changed
+    return Regraded(applied=True, changed=changed)

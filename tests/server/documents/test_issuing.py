@@ -166,7 +166,8 @@ def test_an_unchanged_certificate_survives_a_regrade_that_does_not_touch_it(issu
 
     question = next(q for q in issued.questions if q.stem.startswith("存款保险"))  # S002 alone got it wrong
     before = _current(issued)
-    changed = exams.apply_regrade(people["inv_bj"], issued, {}, {question.id: Void.FULL_POINTS}, reason="题目有歧义")
+    changed = exams.apply_regrade(people["inv_bj"], issued, {}, {question.id: Void.FULL_POINTS},
+                                  reason="题目有歧义").changed
     assert {line.participant.user.employee_no for line in changed} == {"S002"}
     documents.supersede_after_regrade(issued, {line.participant.id for line in changed}, people["inv_bj"])
     documents.start_issuing(issued, "regrade")

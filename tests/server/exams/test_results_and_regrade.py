@@ -84,7 +84,9 @@ def test_regrade_dry_run_then_apply_with_audit_and_idempotence(answered, people)
 
     with pytest.raises(OperationError):
         exams.apply_regrade(people["inv_bj"], answered, {question.id: "C"}, {}, reason="")
-    changed = exams.apply_regrade(people["inv_bj"], answered, {question.id: "C"}, {}, reason="答案印错")
+    regraded = exams.apply_regrade(people["inv_bj"], answered, {question.id: "C"}, {}, reason="答案印错")
+    assert regraded.applied
+    changed = regraded.changed
     assert {line.participant.user.employee_no for line in changed} == {"S000", "S001", "S002", "H000"}
     rows = _rows(session_results(answered))
     assert rows["H000"].total == 9 and rows["H000"].passed
@@ -92,7 +94,8 @@ def test_regrade_dry_run_then_apply_with_audit_and_idempotence(answered, people)
     assert entry.actor_id == people["inv_bj"].id and entry.reason == "答案印错"
     assert {c["employee_no"] for c in entry.details["changes"]} == {"S000", "S001", "S002", "H000"}
 
-    assert exams.apply_regrade(people["inv_bj"], answered, {question.id: "C"}, {}, reason="再来一次") == []
+    again = exams.apply_regrade(people["inv_bj"], answered, {question.id: "C"}, {}, reason="再来一次")
+    assert again == exams.Regraded(applied=False, changed=[])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
     assert _rows(session_results(answered))["H000"].total == 9
 
