@@ -79,7 +79,8 @@ def _listed_numbers() -> list[str]:
     """Employee numbers pasted into the form, or in the 工号 column of an uploaded XLSX/CSV."""
     import re
 
-    from server.users.roster import _norm_header, read_table
+    from server import tables
+    from server.users.roster import COLUMNS, read_table
 
     numbers = [n for n in re.split(r"[\s,，、;；]+", request.form.get("employee_numbers", "")) if n]
     upload = request.files.get("roster_file")
@@ -89,10 +90,10 @@ def _listed_numbers() -> list[str]:
         except ValueError as exc:
             flash(str(exc), "error")
             return ["\u0000"]  # an impossible number: the form is shown again with the message
-        header = [_norm_header(c) for c in (table[0] if table else [])]
-        column = next((i for i, h in enumerate(header) if h in ("工号", "employee_no")), 0)
-        numbers += [str(row[column]).strip() for row in table[1:] if len(row) > column and row[column]]
-    return [n.removesuffix(".0") for n in numbers]
+        header = tables.header_row(table) or 0
+        column = tables.find_columns(table[header] if table else [], {"no": COLUMNS["employee_no"]}).get("no", 0)
+        numbers += [tables.plain(row[column]) for row in table[header + 1:] if len(row) > column]
+    return [n for n in numbers if n]
 
 
 @bp.route("/sessions/<int:session_id>")

@@ -9,14 +9,13 @@ which covers GBK and GB2312 as saved by Excel in China.
 from __future__ import annotations
 
 import csv
-import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 
+from server import tables
 from server.access import in_scope
 from server.bank.formats.common import FormatError, decode_text
 from server.branches.operations import clean_code
@@ -71,32 +70,8 @@ class Roster:
         return not self.issues and bool(self.rows)
 
 
-def _norm_header(text) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).strip().lower().replace("\ufeff", "")
-
-
 def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel keeps 10023 as 10023.0
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _table_from_csv(data: bytes) -> list[list[str]]:
-    text = decode_text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _table_from_xlsx(data: bytes) -> list[list]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    return unicodedata.normalize("NFKC", tables.plain(value))
 
 
 def read_table(filename: str, data: bytes) -> list[list]:
@@ -105,7 +80,7 @@ def read_table(filename: str, data: bytes) -> list[list]:
         raise ValueError(_("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
         try:
-            return _table_from_xlsx(data)
+            return tables.xlsx_rows(data)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):
             raise ValueError(_("The file looks like an Excel workbook but cannot be opened. "
                                "Save it again as .xlsx or CSV.")) from None
@@ -114,7 +89,7 @@ def read_table(filename: str, data: bytes) -> list[list]:
     if b"\x00" in data[:4096]:
         raise ValueError(_("This is not a text or Excel file. Upload .xlsx or .csv."))
     try:
-        return _table_from_csv(data)
+        return tables.csv_rows(decode_text(data))
     except FormatError:
         raise ValueError(_("The text is neither UTF-8 nor GB18030/GBK. Save the CSV in one of "
                            "those encodings.")) from None
@@ -130,17 +105,11 @@ def parse_roster(filename: str, data: bytes) -> Roster:
     except ValueError as exc:
         roster.issues.append(RosterIssue(0, None, str(exc)))
         return roster
-    header_index = next((i for i, row in enumerate(table) if any(_cell_text(c) for c in row)), None)
+    header_index = tables.header_row(table)
     if header_index is None:
         roster.issues.append(RosterIssue(0, None, _("The file has no rows.")))
         return roster
-    headers = [_norm_header(c) for c in table[header_index]]
-    columns: dict[str, int] = {}
-    for key, names in COLUMNS.items():
-        for position, header in enumerate(headers):
-            if header in {_norm_header(n) for n in names}:
-                columns[key] = position
-                break
+    columns = tables.find_columns(table[header_index], COLUMNS)
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in columns]
     if missing:
         roster.issues.append(RosterIssue(header_index + 1, None, _(

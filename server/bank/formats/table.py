@@ -2,14 +2,13 @@
 Row numbers are the ones Excel shows (the header is row 1)."""
 from __future__ import annotations
 
-import csv
 import io
-import unicodedata
 import zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from server import tables
 from server.bank.formats.common import (
     LETTERS,
     FormatError,
@@ -31,55 +30,29 @@ _ALIASES = {
     "answer": ("答案", "标准答案", "正确答案", "answer", "key"),
     "explanation": ("解析", "答案解析", "explanation"),
     "tags": ("标签", "tags", "tag"),
+    **{letter: (letter, f"选项{letter}") for letter in LETTERS},
 }
 _TAG_SEPARATORS = str.maketrans({"、": ",", "，": ",", ";": ",", "；": ",", "|": ","})
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _norm(value) -> str:
-    return unicodedata.normalize("NFKC", _text(value)).lower().replace(" ", "")
-
-
 def read_xlsx(data: bytes) -> ParseResult:
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = tables.xlsx_rows(data)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise FormatError("bad_workbook") from None
-    try:
-        rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
     return _read_rows(rows)
 
 
 def read_csv(text: str) -> ParseResult:
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    return _read_rows(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
+    return _read_rows(tables.csv_rows(text))
 
 
 def _read_rows(rows: list[list]) -> ParseResult:
     result = ParseResult()
-    header_at = next((i for i, r in enumerate(rows) if any(_text(c) for c in r)), None)
+    header_at = tables.header_row(rows)
     if header_at is None:
         raise FormatError("empty")
-    headers = [_norm(c) for c in rows[header_at]]
-    columns: dict[str, int] = {}
-    for key, names in _ALIASES.items():
-        for position, header in enumerate(headers):
-            if header in {_norm(n) for n in names}:
-                columns.setdefault(key, position)
-    for letter in LETTERS:
-        for position, header in enumerate(headers):
-            if header in {letter.lower(), f"选项{letter}".lower()}:
-                columns.setdefault(letter, position)
+    columns = tables.find_columns(rows[header_at], _ALIASES)
     missing = [name for name in ("题型", "题干", "答案") if
                {"题型": "type", "题干": "stem", "答案": "answer"}[name] not in columns]
     if missing:
@@ -87,11 +60,11 @@ def _read_rows(rows: list[list]) -> ParseResult:
 
     def cell(values, key) -> str:
         position = columns.get(key)
-        return _text(values[position]) if position is not None and position < len(values) else ""
+        return tables.plain(values[position]) if position is not None and position < len(values) else ""
 
     count = 0
     for row_number, values in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if not any(_text(c) for c in values):
+        if not any(tables.plain(c) for c in values):
             continue
         count += 1
         number = str(count)

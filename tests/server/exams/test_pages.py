@@ -140,3 +140,26 @@ def test_a_session_roster_can_be_a_list_of_employee_numbers(client, auth, people
     numbers = sorted(p.user.employee_no for p in db.session.scalars(
         sa.select(Participant).where(Participant.session_id == session.id)))
     assert numbers == ["S000", "S001", "S002"]
+
+
+def test_a_session_roster_file_names_its_column_as_bulk_registration_does(client, auth, people, fixed_paper,
+                                                                            make_trainees):
+    """Any header bulk registration accepts (员工号 here, not first, under a blank row) works."""
+    from openpyxl import Workbook
+
+    make_trainees(2)
+    auth.login("J100")
+    workbook = Workbook()
+    for row in ([], ["姓名", "员工号"], ["甲", "S000"], ["乙", "S001"]):
+        workbook.active.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
+    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "paced", "branch_id": people["t_bj"].branch_id,
+                                    "employee_numbers": "", "roster_file": (data, "名单.xlsx")},
+                  content_type="multipart/form-data")
+    session = db.session.scalar(sa.select(LiveSession))
+    assert session is not None
+    numbers = sorted(p.user.employee_no for p in db.session.scalars(
+        sa.select(Participant).where(Participant.session_id == session.id)))
+    assert numbers == ["S000", "S001"]
