@@ -165,6 +165,7 @@ class Side:
         self.server = None
         self.workers: list[subprocess.Popen] = []
         self.staff = None
+        self.progress_events: int | None = None  # dashboard events the invigilator got this round
         self.rounds: list[dict] = []
 
     def _send(self, command: str) -> list[dict]:
@@ -226,11 +227,13 @@ class Side:
         self.staff.disconnect()
         self.staff = None
 
-    def _control(self, action: str) -> None:
-        reply = self.staff.call("control", {"session_id": self.session_id, "action": action},
-                                namespace="/live", timeout=120)
+    def _call(self, event: str, payload: dict) -> None:
+        reply = self.staff.call(event, payload, namespace="/live", timeout=120)
         if not reply.get("ok"):
-            raise RuntimeError(f"control {action}: {reply}")
+            raise RuntimeError(f"{event} {payload}: {reply}")
+
+    def _control(self, action: str) -> None:
+        self._call("control", {"session_id": self.session_id, "action": action})
 
     def round(self, first: bool) -> None:
         """One fan-out, then one burst; then the question is closed and the room settles."""
@@ -238,16 +241,14 @@ class Side:
         if self.name == "examhall":  # the invigilator watches the dashboard, as in a real exam
             self.progress_events = 0
             self.staff.on("progress", self._on_progress, namespace="/live")
-            reply = self.staff.call("watch", {"session_id": self.session_id}, namespace="/live", timeout=120)
-            if not reply.get("ok"):
-                raise RuntimeError(f"watch: {reply}")
+            self._call("watch", {"session_id": self.session_id})
         self._send("arm")  # clients forget the last question and acknowledgement
         profiler = _profile(self.name, self.server.pid, "fanout") if first else None
         sent = time.time()
         if self.name == "examhall":
             self._control("next")
         else:
-            self.staff.call("go", {}, namespace="/live", timeout=120)
+            self._call("go", {})
         received = [t for reply in self._send("fanout") for t in reply["question_at"]]
         _stop_profile(profiler)
         fanout = [t - sent for t in received if t is not None]
@@ -260,10 +261,9 @@ class Side:
         if self.name == "examhall":
             self._control("close")  # usually closed already: everyone present has answered
             time.sleep(1)  # the last progress event after the burst
-        progress = getattr(self, "progress_events", None)
         self._staff_disconnect()
         self.rounds.append({
-            "dashboard_progress_events": progress,
+            "dashboard_progress_events": self.progress_events,
             "fanout": {**_summary(fanout), "received": len(fanout)},
             "answer_burst": {**_summary(ok), "until_last_ms": round(max(ok) * 1000, 1) if ok else None,
                              "acknowledged": len(ok), "lost": self.count - len(ok)}})

@@ -44,8 +44,7 @@ def _send_question(session: LiveSession, question: SessionQuestion, now: datetim
     then hear their own remaining time."""
     def build(participant: Participant, extra: int) -> dict:
         return {"question": payloads.question_for_trainee(question, participant),
-                "deadline": iso(session.question_deadline_at), "server_time": iso(now),
-                "remaining": payloads.remaining(session.question_deadline_at, now, session, extra)}
+                **payloads.timing(session.question_deadline_at, now, session, extra)}
     if not _uniform(session):
         emit.to_trainees(session, "question", lambda p: build(p, p.extra_seconds))
         return
@@ -56,9 +55,7 @@ def _send_question(session: LiveSession, question: SessionQuestion, now: datetim
     extended = db.session.execute(sa.select(Participant.user_id, Participant.extra_seconds).where(
         Participant.session_id == session.id, Participant.extra_seconds > 0, Participant.removed.is_(False)))
     for user_id, extra in extended:
-        emit.to_user(user_id, "time_extended", {
-            "server_time": iso(now), "deadline": iso(session.question_deadline_at),
-            "remaining": payloads.remaining(session.question_deadline_at, now, session, extra)})
+        emit.to_user(user_id, "time_extended", payloads.timing(session.question_deadline_at, now, session, extra))
 
 
 # --- controls -----------------------------------------------------------------------------------
@@ -161,8 +158,7 @@ def resume(session: LiveSession, now: datetime) -> None:
     session.status, session.paused_at, session.remaining_seconds = "running", None, None
     db.session.commit()
     deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
-    emit.to_trainees(session, "resumed", {"server_time": iso(now), "deadline": iso(deadline),
-                                          "remaining": payloads.remaining(deadline, now, session)})
+    emit.to_trainees(session, "resumed", payloads.timing(deadline, now, session))
     emit.to_staff(session, "status", status_payload(session, now))
 
 
@@ -180,12 +176,11 @@ def extend(session: LiveSession, now: datetime, seconds: int, participant: Parti
         session.deadline_at += timedelta(seconds=seconds)
     db.session.commit()
     deadline = session.question_deadline_at if session.mode == "paced" else session.deadline_at
-    payload = {"server_time": iso(now), "deadline": iso(deadline)}
     if participant is not None:
-        emit.to_user(participant.user_id, "time_extended", {
-            **payload, "remaining": payloads.remaining(deadline, now, session, participant.extra_seconds)})
+        emit.to_user(participant.user_id, "time_extended",
+                     payloads.timing(deadline, now, session, participant.extra_seconds))
     else:
-        emit.to_trainees(session, "time_extended", {**payload, "remaining": payloads.remaining(deadline, now, session)})
+        emit.to_trainees(session, "time_extended", payloads.timing(deadline, now, session))
     emit.to_staff(session, "status", status_payload(session, now))
 
 

@@ -20,6 +20,13 @@ def remaining(deadline: datetime | None, now: datetime, session: LiveSession, ex
     return max(0.0, (deadline - now).total_seconds() + extra)
 
 
+def timing(deadline: datetime | None, now: datetime, session: LiveSession, extra: int = 0) -> dict:
+    """The clock part of an event: the server's time, the absolute deadline, and the seconds
+    left including ``extra`` (a trainee's own extra time)."""
+    return {"server_time": iso(now), "deadline": iso(deadline),
+            "remaining": remaining(deadline, now, session, extra)}
+
+
 def question_for_trainee(question: SessionQuestion, participant: Participant) -> dict:
     """The question as this trainee sees it: options relabelled A, B, C… in their shuffled order."""
     order = (participant.option_orders or {}).get(str(question.id)) or "".join(sorted(question.options))
