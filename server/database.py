@@ -1,9 +1,16 @@
-"""Connection settings every database connection gets, whatever opened it."""
+"""Connection settings every database connection gets, whatever opened it, and the one place
+a transaction is committed (commit / rollback / after_commit)."""
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from server.config import SQLITE_BUSY_TIMEOUT_MS, SQLITE_SYNCHRONOUS
+from server.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -19,3 +26,35 @@ def configure_engine(engine: sa.Engine) -> None:
     """Apply the SQLite pragmas on every new connection (PostgreSQL needs nothing here)."""
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+
+
+# --- the unit of work ---------------------------------------------------------------------------
+# Operations change and flush; one place commits: the request (pages, API, CLI) or the event
+# handler (Socket.IO, the ticker, the answer writer).  Work that must happen only once the change
+# is on disk (emits to browsers, starting a worker process) is registered with after_commit()
+# and runs after commit() succeeds; rollback() drops it.
+
+_AFTER_COMMIT = "examhall_after_commit"
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the current transaction has committed (never if it rolls back)."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def commit() -> None:
+    """Commit the current transaction, then run what waited for it, in order.  An action that
+    fails is logged and the rest still run: the change is already durable."""
+    db.session.commit()
+    while pending := db.session.info.pop(_AFTER_COMMIT, None):
+        for action in pending:  # an action may register more; they run in the next round
+            try:
+                action()
+            except Exception:
+                log.exception("after-commit action %r failed", action)
+
+
+def rollback() -> None:
+    """Roll back the current transaction and forget what was waiting for its commit."""
+    db.session.rollback()
+    db.session.info.pop(_AFTER_COMMIT, None)
