@@ -1,6 +1,7 @@
 """Fixtures: a real database (SQLite file, or PostgreSQL with EXAMHALL_TEST_DATABASE=postgresql),
 migrated once per run; each test gets its own app and instance folder, and the tables are emptied
 after it.  Builders (make_branch, make_user) create real rows through the project's operations.
+Services some tests need (PostgreSQL here, Redis, Chromium, poppler) are found by tests/services.py.
 """
 from __future__ import annotations
 
@@ -17,20 +18,13 @@ from server import create_app
 from server.auth import passwords
 from server.extensions import db
 from server.models import Branch, BranchKind, Role, User
+from tests import services
+from tests.services import pytest_terminal_summary  # noqa: F401  (the hook: which services were missing)
 
 PASSWORD = "correct-horse-7"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE = os.environ.get("EXAMHALL_TEST_DATABASE", "sqlite")
 POSTGRES_SERVER = os.environ.get("EXAMHALL_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def _require_service(name: str, error: Exception) -> None:
-    """Outside CI a missing service skips this run; in CI it fails it."""
-    message = f"{name} is not reachable ({error})"
-    if IN_CI:
-        pytest.exit(f"{message}; CI=true requires it", returncode=3)
-    pytest.exit(f"{message}; skipping the {name} run (set CI=true to make this an error)", returncode=0)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +41,9 @@ def database_url(tmp_path_factory):
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
-        _require_service("PostgreSQL", exc.orig or exc)
+        admin.dispose()
+        # Session scope: the skip (or failure) is remembered, so every test on the database gets it.
+        services.require("PostgreSQL", f"is not reachable at {server.render_as_string()} ({exc.orig or exc})")
     yield server.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

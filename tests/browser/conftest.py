@@ -1,15 +1,13 @@
 """Playwright driving Debian's Chromium (headless) against a real server process."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import _require_service
+from tests import services
 from tests.live.conftest import ServerProcess
 
-CHROMIUM = os.environ.get("EXAMHALL_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 # Without these, Chromium keeps trying to reach Google's services, which a closed network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -20,12 +18,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # open, which other packages' code (pyHanko calls asyncio.run) must not find still running.
 @pytest.fixture(scope="package")
 def browser():
-    if not Path(CHROMIUM).exists():
-        _require_service("Chromium", FileNotFoundError(CHROMIUM))
+    """Chromium, or the browser tests skip (fail under CI=true) saying it is missing."""
+    executable = services.chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-import redis
 import socketio
 
 from server.exams import operations as exams
-from tests.conftest import PASSWORD, TEST_DATABASE, _require_service
+from tests.conftest import PASSWORD, TEST_DATABASE
 from tests.live.conftest import ServerProcess
-
-REDIS_URL = "redis://127.0.0.1:6379/3"
+from tests.services import redis_url
 
 
 def _client(server, employee_no):
@@ -48,12 +46,9 @@ def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_pap
                                                                  migrated, tmp_path):
     if TEST_DATABASE != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of `make test`")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError as exc:
-        _require_service("Redis", exc)
+    queue = redis_url(3)
     session_id = exams.create_session(people["inv_bj"], fixed_paper, "两进程", "paced", make_trainees(2)).id
-    env = {"SOCKETIO_MESSAGE_QUEUE": REDIS_URL}
+    env = {"SOCKETIO_MESSAGE_QUEUE": queue}
     first = ServerProcess(migrated, tmp_path / "a", env)
     second = ServerProcess(migrated, tmp_path / "b", env)
     try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from tests.conftest import _require_service
+from tests import services
 
 
 def flip_byte(pdf: bytes) -> bytes:
@@ -52,9 +51,7 @@ def strip_signature(pdf: bytes) -> bytes:
 
 
 def _poppler(tool: str, pdf: bytes, *args: str) -> subprocess.CompletedProcess:
-    path = shutil.which(tool)
-    if path is None:
-        _require_service(f"poppler's {tool}", FileNotFoundError(tool))
+    path = services.poppler(tool)
     with tempfile.TemporaryDirectory() as folder:
         document = Path(folder) / "document.pdf"
         document.write_bytes(pdf)

@@ -3,7 +3,6 @@ by pyHanko and by poppler's tools; tampering is caught."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,19 +15,12 @@ from pyhanko_certvalidator import ValidationContext
 from pdfs.certificate import CertificateData, render_certificate
 from pdfs.fonts import cjk_font
 from pdfs.signing import CA_CERT, Signer, ensure_authority
-from tests.conftest import _require_service
 from tests.pdfs.tampering import flip_byte, pdfsig, pdftotext, rename, strip_signature
+from tests.services import poppler
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdfs"
 DATA = CertificateData("EXH-2026-000001", "欧阳晓明", "T10001", "北京分行", "柜员月度测试", "42.5", "50", True,
                        "2026年11月29日", "示范银行总行", "http://127.0.0.1:5000/verify/7Q2XK4MP9D")
-
-
-def _poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        _require_service(f"poppler's {tool}", FileNotFoundError(tool))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +62,18 @@ def test_pyhanko_finds_the_signature_intact_valid_trusted_and_covering_everythin
 
 def test_pdfsig_reports_a_valid_signature_over_the_whole_document(signed):
     path = ARTIFACTS / "certificate.pdf"
-    report = subprocess.run([_poppler("pdfsig"), str(path)], capture_output=True, text=True, check=False).stdout
+    report = subprocess.run([poppler("pdfsig"), str(path)], capture_output=True, text=True, check=False).stdout
     assert "Signature is Valid." in report and "Total document signed" in report
 
 
 def test_the_chinese_name_is_text_in_an_embedded_font(signed):
     path = ARTIFACTS / "certificate.pdf"
-    text = subprocess.run([_poppler("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([poppler("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "欧阳晓明" in text and "北京分行" in text
-    fonts = subprocess.run([_poppler("pdffonts"), str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run([poppler("pdffonts"), str(path)], capture_output=True, text=True, check=True).stdout
     cjk_rows = [line for line in fonts.splitlines() if "WenQuanYi" in line or "CJK" in line or "ExamhallCJK" in line]
     assert cjk_font().embedded and cjk_rows and all(" yes yes " in row for row in cjk_rows)
-    subprocess.run([_poppler("pdftoppm"), "-png", "-r", "60", str(path), str(ARTIFACTS / "certificate")], check=True)
+    subprocess.run([poppler("pdftoppm"), "-png", "-r", "60", str(path), str(ARTIFACTS / "certificate")], check=True)
 
 
 def test_a_flipped_byte_is_caught(signed, authority):

@@ -90,17 +90,11 @@ def test_an_unexpected_error_shows_a_generic_page_or_json_never_a_traceback(make
 
 
 def test_emits_go_through_redis_when_a_message_queue_is_configured(make_app):
-    import redis
     from socketio import RedisManager
 
-    url = "redis://127.0.0.1:6379/0"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError as exc:
-        from tests.conftest import _require_service
+    from tests.services import redis_url
 
-        _require_service("Redis", exc)
-    make_app(SOCKETIO_MESSAGE_QUEUE=url)
+    make_app(SOCKETIO_MESSAGE_QUEUE=redis_url(0))
     try:
         assert isinstance(socketio.server.manager, RedisManager)
     finally:
