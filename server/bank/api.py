@@ -8,11 +8,12 @@ from flask_login import current_user
 from server.access import roles
 from server.bank import formats, operations
 from server.bank.models import QuestionBank
-from server.bank.report import format_error_report, import_report, parse_report
+from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
 from server.errors import OperationError, json_error
 from server.extensions import csrf, db
 from server.models import Role
+from server.tables import UploadError
 
 bp = Blueprint("bank_api", __name__, url_prefix="/api/v1/bank")
 csrf.exempt(bp)
@@ -58,9 +59,8 @@ def import_file():
         return json_error(400, "invalid", _("Unknown format %(format)s.", format=fmt), "format")
     try:
         result = formats.parse(upload.read(), upload.filename or "", fmt)
-    except formats.FormatError as error:
-        report = format_error_report(error)
-        return jsonify(report), 422
+    except UploadError as error:
+        return jsonify(upload_error_report(error)), 422
     if request.form.get("dry_run", "0") in ("1", "true", "yes"):
         return jsonify(parse_report(result))
     name = (request.form.get("bank") or "").strip()

@@ -12,10 +12,11 @@ from server.bank import formats
 from server.bank.formats.gift import write_gift
 from server.bank.formats.table import write_xlsx
 from server.bank.operations import import_into
-from server.bank.report import format_error_report, import_report, parse_report
+from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, questions_query
 from server.branches.util import head_office
 from server.extensions import db
+from server.tables import UploadError
 
 bank_cli = AppGroup("bank", help="Question banks.")
 
@@ -32,8 +33,8 @@ def import_command(path: Path, fmt: str, bank_name: str | None, dry_run: bool, a
     """Import questions from PATH.  Questions that cannot be read are reported, never guessed."""
     try:
         result = formats.parse(path.read_bytes(), path.name, fmt)
-    except formats.FormatError as error:
-        _emit(format_error_report(error), as_json)
+    except UploadError as error:
+        _emit(upload_error_report(error), as_json)
         sys.exit(2)
     if dry_run or (strict and result.issues):
         _emit(parse_report(result), as_json)

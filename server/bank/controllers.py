@@ -15,7 +15,6 @@ from server.bank import formats, operations
 from server.bank.formats.gift import write_gift
 from server.bank.formats.table import write_xlsx
 from server.bank.forms import BankForm, ImportCommitForm, ImportUploadForm, QuestionForm
-from server.bank.messages import describe_format_error
 from server.bank.models import Question, QuestionBank
 from server.bank.report import import_report, parse_report
 from server.bank.util import (
@@ -30,6 +29,7 @@ from server.branches.util import visible_branches
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role
+from server.tables import UploadError
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -118,8 +118,8 @@ def import_upload():
         filename, data = form.file.data.filename or "upload", form.file.data.read()
         try:
             result = formats.parse(data, filename, form.format.data)
-        except formats.FormatError as error:
-            form.file.errors.append(describe_format_error(error))
+        except UploadError as error:
+            form.file.errors.append(str(error))
         else:
             token = uploads.stash(UPLOAD_KIND, current_user.id, filename, data) if result.questions else None
             return render_template("bank/preview.html", report=parse_report(result), filename=filename,
@@ -138,7 +138,11 @@ def import_commit():
         flash(_("That upload has expired. Upload the file again."), "error")
         return redirect(url_for("bank.import_upload"))
     filename, data = stashed
-    result = formats.parse(data, filename, form.format.data or "auto")
+    try:
+        result = formats.parse(data, filename, form.format.data or "auto")
+    except UploadError as error:  # read at the preview; only a changed format choice gets here
+        flash(str(error), "error")
+        return redirect(url_for("bank.import_upload"))
     report = parse_report(result)
     if result.issues and not form.accept_errors.data:
         form.accept_errors.errors.append(_("Some questions cannot be read. Tick the box to import the "

@@ -28,6 +28,8 @@ from server.extensions import db
 from server.models import Branch, Role
 from server.papers.models import Paper
 from server.papers.util import may_manage_paper, visible_papers
+from server.tables import UploadError
+from server.users.roster import employee_numbers_in_file, pasted_employee_numbers
 
 bp = Blueprint("exams", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -53,7 +55,12 @@ def create():
         branch = db.session.get(Branch, request.form.get("branch_id", type=int) or 0)
         if paper is None or not may_manage_paper(current_user, paper):
             abort(404)
-        numbers = _listed_numbers()
+        try:
+            numbers = _listed_numbers()
+        except UploadError as error:
+            flash(str(error), "error")
+            return render_template("exams/new.html", papers=papers, branches=branches,
+                                   selected=paper.id), 400
         if numbers:
             roster, unknown = roster_from_numbers(current_user, numbers)
             if unknown:
@@ -76,24 +83,13 @@ def create():
 
 
 def _listed_numbers() -> list[str]:
-    """Employee numbers pasted into the form, or in the 工号 column of an uploaded XLSX/CSV."""
-    import re
-
-    from server import tables
-    from server.users.roster import COLUMNS, read_table
-
-    numbers = [n for n in re.split(r"[\s,，、;；]+", request.form.get("employee_numbers", "")) if n]
+    """Employee numbers pasted into the form, and those in the 工号 column of an uploaded XLSX/CSV
+    (read as bulk registration reads it).  Raises UploadError for a file that cannot be used."""
+    numbers = pasted_employee_numbers(request.form.get("employee_numbers", ""))
     upload = request.files.get("roster_file")
     if upload and upload.filename:
-        try:
-            table = read_table(upload.filename, upload.read())
-        except ValueError as exc:
-            flash(str(exc), "error")
-            return ["\u0000"]  # an impossible number: the form is shown again with the message
-        header = tables.header_row(table) or 0
-        column = tables.find_columns(table[header] if table else [], {"no": COLUMNS["employee_no"]}).get("no", 0)
-        numbers += [tables.plain(row[column]) for row in table[header + 1:] if len(row) > column]
-    return [n for n in numbers if n]
+        numbers += employee_numbers_in_file(upload.read())
+    return numbers
 
 
 @bp.route("/sessions/<int:session_id>")

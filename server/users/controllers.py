@@ -132,7 +132,7 @@ def import_roster():
     if form.validate_on_submit():
         upload = form.file.data
         filename, data = upload.filename or "roster", upload.read()
-        checked = roster.check_roster(roster.parse_roster(filename, data), current_user)
+        checked = roster.check_roster(roster.parse_roster(data), current_user)
         token = uploads.stash(UPLOAD_KIND, current_user.id, filename, data) if checked.valid else None
         return render_template("users/import_preview.html", roster=checked, filename=filename,
                                commit_form=RosterCommitForm(token=token))
@@ -151,7 +151,7 @@ def commit_roster():
         return redirect(url_for("users.import_roster"))
     filename, data = stashed
     # Checked again: branches or accounts may have changed since the preview.
-    checked = roster.check_roster(roster.parse_roster(filename, data), current_user)
+    checked = roster.check_roster(roster.parse_roster(data), current_user)
     if not checked.valid:
         return render_template("users/import_preview.html", roster=checked, filename=filename,
                                commit_form=RosterCommitForm(token=None)), 409

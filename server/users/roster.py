@@ -1,38 +1,40 @@
-"""Bulk registration: read a roster (XLSX or CSV with columns 工号, 姓名, 机构代码, 角色), check
-every row, and report each problem with its spreadsheet row number.  Nothing is written here;
-the import is all or nothing (operations.create_users).
+"""Rosters: bulk registration (XLSX or CSV with columns 工号, 姓名, 机构代码, 角色: check every
+row and report each problem with its spreadsheet row number) and a session's list of employee
+numbers (pasted, or the 工号 column of an uploaded file).  Nothing is written here; the import is
+all or nothing (operations.create_users).
 
-Choices: row numbers are the ones Excel shows (the header is row 1); blank rows are skipped;
-a blank 角色 means 学员 (trainee); CSV is read as UTF-8 (with or without BOM), else GB18030,
-which covers GBK and GB2312 as saved by Excel in China.
+Files are read by the one upload reader (server/tables.py): a file it cannot read is one
+UploadError, shown the same way as the bank's.  Row numbers are the ones Excel shows (the header
+is row 1); blank rows are skipped; cells are NFKC-normalised (full-width １００２３ is 10023); a
+blank 角色 means 学员 (trainee).
 """
 from __future__ import annotations
 
-import csv
-import unicodedata
-import zipfile
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
 from server import tables
 from server.access import in_scope
-from server.bank.formats.common import FormatError, decode_text
 from server.branches.operations import clean_code
 from server.branches.util import branch_by_code
 from server.models import Branch, Role, User
+from server.tables import Column, UploadError
 from server.users.operations import clean_employee_no, employee_no_problem, name_problem
 from server.users.util import existing_employee_numbers, roles_assignable_by
 
 MAX_ROWS = 20000
 
+EMPLOYEE_NO = Column(("工号", "员工号", "员工编号", "employee_no", "employeeno", "employee number"),
+                     required=True, nfkc=True)
 COLUMNS = {
-    "employee_no": ("工号", "员工号", "员工编号", "employee_no", "employeeno", "employee number"),
-    "name": ("姓名", "名字", "name"),
-    "branch_code": ("机构代码", "机构号", "机构编号", "网点代码", "branch_code", "branch code", "branch"),
-    "role": ("角色", "role"),
+    "employee_no": EMPLOYEE_NO,
+    "name": Column(("姓名", "名字", "name"), required=True, nfkc=True),
+    "branch_code": Column(("机构代码", "机构号", "机构编号", "网点代码", "branch_code", "branch code", "branch"),
+                          required=True, nfkc=True),
+    "role": Column(("角色", "role"), nfkc=True),
 }
-REQUIRED = ("employee_no", "name", "branch_code")
 TEMPLATE_HEADER = ["工号", "姓名", "机构代码", "角色"]
 
 ROLE_WORDS = {
@@ -64,80 +66,46 @@ class RosterIssue:
 class Roster:
     rows: list[RosterRow] = field(default_factory=list)
     issues: list[RosterIssue] = field(default_factory=list)
+    error: UploadError | None = None  # the file could not be read: no rows, no issues
 
     @property
     def valid(self) -> bool:
-        return not self.issues and bool(self.rows)
+        return self.error is None and not self.issues and bool(self.rows)
 
 
-def _cell_text(value) -> str:
-    return unicodedata.normalize("NFKC", tables.plain(value))
-
-
-def read_table(filename: str, data: bytes) -> list[list]:
-    """The first sheet (or the CSV) as rows of cells.  Raises ValueError with a message to show."""
-    if not data.strip():
-        raise ValueError(_("The file is empty."))
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            return tables.xlsx_rows(data)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-            raise ValueError(_("The file looks like an Excel workbook but cannot be opened. "
-                               "Save it again as .xlsx or CSV.")) from None
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ValueError(_("Old Excel files (.xls) are not supported. Save it as .xlsx or CSV."))
-    if b"\x00" in data[:4096]:
-        raise ValueError(_("This is not a text or Excel file. Upload .xlsx or .csv."))
-    try:
-        return tables.csv_rows(decode_text(data))
-    except FormatError:
-        raise ValueError(_("The text is neither UTF-8 nor GB18030/GBK. Save the CSV in one of "
-                           "those encodings.")) from None
-    except csv.Error as exc:
-        raise ValueError(_("The CSV cannot be read: %(error)s", error=str(exc))) from None
-
-
-def parse_roster(filename: str, data: bytes) -> Roster:
-    """Read the file into rows, reporting file-level problems (row 0 for the file, 1 for header)."""
+def parse_roster(data: bytes) -> Roster:
+    """Read the file into rows; a file that cannot be read is the roster's ``error``."""
     roster = Roster()
     try:
-        table = read_table(filename, data)
-    except ValueError as exc:
-        roster.issues.append(RosterIssue(0, None, str(exc)))
+        table = tables.read_table(data, COLUMNS, max_rows=MAX_ROWS)
+    except UploadError as error:
+        roster.error = error
         return roster
-    header_index = tables.header_row(table)
-    if header_index is None:
-        roster.issues.append(RosterIssue(0, None, _("The file has no rows.")))
-        return roster
-    columns = tables.find_columns(table[header_index], COLUMNS)
-    missing = [COLUMNS[key][0] for key in REQUIRED if key not in columns]
-    if missing:
-        roster.issues.append(RosterIssue(header_index + 1, None, _(
-            "Missing column(s): %(columns)s. The first row must name the columns 工号, 姓名, "
-            "机构代码 and (optionally) 角色.", columns="、".join(missing))))
-        return roster
-
-    def cell(values, key):
-        position = columns.get(key)
-        return _cell_text(values[position]) if position is not None and position < len(values) else ""
-
-    for index, values in enumerate(table[header_index + 1 :], start=header_index + 2):
-        if not any(_cell_text(c) for c in values):
-            continue
-        roster.rows.append(RosterRow(
-            row=index,
-            employee_no=clean_employee_no(cell(values, "employee_no")),
-            name=cell(values, "name"),
-            branch_code=clean_code(cell(values, "branch_code")),
-            role_text=cell(values, "role"),
-        ))
-        if len(roster.rows) > MAX_ROWS:
-            roster.issues.append(RosterIssue(index, None, _(
-                "The file has more than %(n)d people. Split it into several files.", n=MAX_ROWS)))
-            return roster
-    if not roster.rows:
-        roster.issues.append(RosterIssue(header_index + 1, None, _("The file has a header but no people.")))
+    roster.rows = [RosterRow(row=row.number, employee_no=clean_employee_no(row["employee_no"]),
+                             name=row["name"], branch_code=clean_code(row["branch_code"]),
+                             role_text=row["role"]) for row in table.rows]
     return roster
+
+
+_NUMBER_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def pasted_employee_numbers(text: str) -> list[str]:
+    """Employee numbers typed or pasted into a form, one per line or separated by commas."""
+    return [number for number in map(clean_employee_no, _NUMBER_SEPARATORS.split(text or "")) if number]
+
+
+def employee_numbers_in_file(data: bytes) -> list[str]:
+    """The 工号 column of an uploaded roster (any header bulk registration accepts), cleaned as
+    bulk registration cleans them.  Raises UploadError when the file cannot be read, has no 工号
+    column, or has a row without one: a person is never left out silently."""
+    numbers = []
+    for row in tables.read_table(data, {"employee_no": EMPLOYEE_NO}, max_rows=MAX_ROWS).rows:
+        number = clean_employee_no(row["employee_no"])
+        if not number:
+            raise UploadError("empty_cell", row=row.number, column=EMPLOYEE_NO.names[0])
+        numbers.append(number)
+    return numbers
 
 
 def role_from_text(text: str) -> Role | None:

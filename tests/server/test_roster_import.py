@@ -4,11 +4,15 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
+from server.auth.operations import issue_token
+from server.database import commit
 from server.extensions import db
 from server.models import User
+from server.tables import UploadError
 from tests.conftest import Auth
 
 TOKEN = re.compile(r'name="token" type="hidden" value="([0-9a-f]{32})"')
@@ -121,11 +125,11 @@ def test_files_that_are_not_rosters_get_a_clear_error(client, auth, people):
     auth.login("A001")
     cases = {
         b"": "文件是空的",
-        b"\x00\x01\x02binary\x00": "不是文本或 Excel 文件",
+        b"\x00\x01\x02binary\x00": "不是文本、Excel 或 CSV 文件",
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old": ".xls",
         b"PK\x03\x04not really a zip": "无法打开",
         _csv([["编号", "名字"], ["1", "x"]]): "缺少列",
-        _csv([HEADER]): "没有人员",
+        _csv([HEADER]): "只有表头",
         "工号,姓名,机构代码\n1,\udcff".encode("utf-8", "surrogateescape") + b"\xff\xfe\xfa": "编码",
     }
     for data, expected in cases.items():
@@ -190,3 +194,51 @@ def test_the_templates_download(client, auth, people):
     csv = client.get("/users/import/template.csv")
     assert csv.data.decode("utf-8-sig").startswith("工号,姓名,机构代码,角色")
     assert "BJ" in csv.data.decode("utf-8-sig")  # examples use the invigilator's own branch code
+
+
+def test_an_unreadable_line_is_named(client, auth, people):
+    auth.login("A001")
+    data = "工号,姓名,机构代码\n60001,欧阳锋,SH\n".encode("gbk") + b"60002,\xff\xff,SH\n"
+    page = _upload(client, data, "名单.csv").get_data(as_text=True)
+    assert "编码" in page and "（第 3 行）" in page
+    assert TOKEN.search(page) is None
+
+
+BROKEN_WORKBOOK = b"PK\x03\x04" + b"\x00not a workbook" * 20
+BROKEN_WORKBOOK_TEXT = "无法打开该工作簿，请重新另存为 .xlsx。"
+
+
+def test_a_broken_workbook_is_the_same_coded_error_for_every_upload(app, client, auth, people, fixed_paper):
+    """Question bank, bulk registration and a session's roster read files with one reader, and say
+    what is wrong with one error: the same code, where and text on every page and in the API."""
+    from server.bank import formats
+    from server.users import roster
+
+    with pytest.raises(UploadError) as bank_error:
+        formats.parse(BROKEN_WORKBOOK, "题库.xlsx")
+    with pytest.raises(UploadError) as session_error:
+        roster.employee_numbers_in_file(BROKEN_WORKBOOK)
+    registration_error = roster.parse_roster(BROKEN_WORKBOOK).error
+    assert {(e.code, e.row, e.line, e.column) for e in (bank_error.value, session_error.value, registration_error)} \
+        == {("bad_workbook", None, None, None)}
+
+    auth.login("J100")
+    pages = {
+        "bank": client.submit("/bank/import", {"file": (io.BytesIO(BROKEN_WORKBOOK), "题库.xlsx"), "format": "auto"},
+                              content_type="multipart/form-data"),
+        "registration": _upload(client, BROKEN_WORKBOOK, "名单.xlsx"),
+        "session": client.submit("/sessions/new", {
+            "paper_id": fixed_paper.id, "branch_id": people["t_bj"].branch_id,
+            "employee_numbers": "", "roster_file": (io.BytesIO(BROKEN_WORKBOOK), "名单.xlsx")},
+            content_type="multipart/form-data"),
+    }
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), name  # the form again, never a 500
+        assert BROKEN_WORKBOOK_TEXT in response.get_data(as_text=True), name
+
+    raw, _token = issue_token(people["inv_bj"], app.config["API_TOKEN_TTL"])
+    commit()
+    api = client.post("/api/v1/bank/import", headers={"Authorization": f"Bearer {raw}"},
+                      data={"file": (io.BytesIO(BROKEN_WORKBOOK), "题库.xlsx"), "bank": "x"})
+    assert api.status_code == 422
+    assert api.json["error"] == {"code": "bad_workbook", "message": BROKEN_WORKBOOK_TEXT, "field": "file"}

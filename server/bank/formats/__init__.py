@@ -1,23 +1,23 @@
-"""Reading and writing question files.  Pure Python: no Flask, no database.
+"""Reading and writing question files.  No app, no database.
 
 Every reader returns a ParseResult: the questions it could read and an issue for each one it
 could not, with the line (or spreadsheet row) and the question number, so nothing is dropped
-silently and nothing is guessed.
+silently and nothing is guessed.  A file that cannot be read at all raises the one error every
+upload raises (server.tables.UploadError), and is sniffed and decoded as every upload is.
 """
 from __future__ import annotations
 
+from server import tables
 from server.bank.formats.common import (
     FORMATS,
-    FormatError,
     ParsedQuestion,
     ParseIssue,
     ParseResult,
     QuestionType,
-    decode_text,
 )
+from server.tables import UploadError
 
-__all__ = ["FORMATS", "FormatError", "ParseIssue", "ParseResult", "ParsedQuestion", "QuestionType",
-           "decode_text", "detect_format", "parse"]
+__all__ = ["FORMATS", "ParseIssue", "ParseResult", "ParsedQuestion", "QuestionType", "detect_format", "parse"]
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -34,8 +34,8 @@ def detect_format(filename: str, data: bytes) -> str:
     if name.endswith(".aiken"):
         return "aiken"
     try:
-        text = decode_text(data)
-    except FormatError:
+        text = tables.decode_text(data)
+    except UploadError:
         return "text"
     from server.bank.formats import aiken, gift
 
@@ -49,32 +49,29 @@ def detect_format(filename: str, data: bytes) -> str:
 def parse(data: bytes, filename: str = "", fmt: str = "auto") -> ParseResult:
     """Parse ``data`` in format ``fmt`` (auto|text|gift|aiken|xlsx|csv).
 
-    Raises FormatError for a file that cannot be read at all (empty, binary, too large, unknown
+    Raises UploadError for a file that cannot be read at all (empty, binary, too large, unknown
     format); problems with single questions are issues in the result instead.
     """
     from server.bank.formats import aiken, gift, table, text
 
     if len(data) > MAX_BYTES:
-        raise FormatError("too_large", limit_mb=MAX_BYTES // (1024 * 1024))
-    if not data.strip():
-        raise FormatError("empty")
-    if fmt == "auto":
+        raise UploadError("too_large", limit_mb=MAX_BYTES // (1024 * 1024))
+    kind = tables.sniff(data)
+    if kind == tables.XLSX:
+        fmt = "xlsx"  # a workbook is read as one, whatever was chosen
+    elif fmt == "auto":
         fmt = detect_format(filename, data)
     if fmt not in FORMATS:
-        raise FormatError("unknown_format", format=fmt)
-    if fmt == "xlsx":
-        return _nonempty(table.read_xlsx(data))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FormatError("old_excel")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FormatError("binary")
-    content = decode_text(data)
-    readers = {"text": text.parse_text, "gift": gift.parse_gift, "aiken": aiken.parse_aiken,
-               "csv": table.read_csv}
-    return _nonempty(readers[fmt](content))
+        raise UploadError("unknown_format", format=fmt)
+    if fmt == "xlsx" and kind != tables.XLSX:
+        raise UploadError("bad_workbook")
+    if fmt in ("xlsx", "csv"):
+        return _nonempty(table.read_table(data))
+    readers = {"text": text.parse_text, "gift": gift.parse_gift, "aiken": aiken.parse_aiken}
+    return _nonempty(readers[fmt](tables.decode_text(data)))
 
 
 def _nonempty(result: ParseResult) -> ParseResult:
     if not result.questions and not result.issues:
-        raise FormatError("no_questions")
+        raise UploadError("no_questions")
     return result

@@ -1,4 +1,4 @@
-"""What every format shares: the parsed question, issues, decoding and answer spellings."""
+"""What every format shares: the parsed question, its issues and their texts, answer spellings."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
 
 FORMATS = ("text", "gift", "aiken", "xlsx", "csv")
 LETTERS = "ABCDEF"
@@ -17,33 +19,25 @@ class QuestionType(StrEnum):
     MULTI = "multi"  # 多选题: two or more letters, sorted
 
 
-# English defaults; the app shows translated texts for the same codes (server/bank/messages.py).
-MESSAGES = {
-    "empty": "The file is empty.",
-    "binary": "This is not a text, Excel or CSV file.",
-    "old_excel": "Old Excel files (.xls) are not supported; save the file as .xlsx.",
-    "too_large": "The file is larger than {limit_mb} MB.",
-    "unknown_format": "Unknown format {format}.",
-    "bad_encoding": "The text is neither UTF-8 nor GB18030/GBK; save it in one of those encodings.",
-    "bad_workbook": "The workbook cannot be opened; save it again as .xlsx.",
-    "missing_columns": "Missing column(s): {columns}. The first row must name the columns.",
-    "no_questions": "No questions were found in the file.",
-    "no_answer": "Question {number} has no answer key (标准答案); it may be cut off.",
-    "one_option": "Question {number} has only option {letters}; it may be cut off.",
-    "key_not_in_options": "The key {key} of question {number} names an option it does not have "
-                          "(options: {letters}).",
-    "single_with_many": "Question {number} is in the single-choice section but its key is {key}.",
-    "judge_with_options": "Question {number} is in the true/false section but has options.",
-    "orphan_key": "This line has options and an answer key but no question number before it.",
-    "bad_key": "The key {key} of question {number} cannot be read.",
-    "empty_stem": "Question {number} has no text.",
-    "bad_type": "Unknown question type {type}; use 判断, 单选 or 多选.",
-    "gift_unsupported": "This GIFT question type is not supported (only true/false, single and "
-                        "multiple choice).",
-    "gift_syntax": "GIFT syntax error: {detail}",
-    "gift_no_correct": "No answer of question {number} is marked correct.",
-    "aiken_no_answer": "Question {number} has no ANSWER: line.",
-    "duplicate_in_file": "Question {number} repeats question {first} of the same file; skipped.",
+# What is wrong with one question, in the user's language (English outside a request).  What is
+# wrong with the whole file is an UploadError (server/tables.py), as for every other upload.
+ISSUES = {
+    "no_answer": _l("Question %(number)s has no answer key (标准答案); it may be cut off."),
+    "one_option": _l("Question %(number)s has only option %(letters)s; it may be cut off."),
+    "key_not_in_options": _l("The key %(key)s of question %(number)s names an option it does not "
+                             "have (options: %(letters)s)."),
+    "single_with_many": _l("Question %(number)s is in the single-choice section but its key is %(key)s."),
+    "judge_with_options": _l("Question %(number)s is in the true/false section but has options."),
+    "orphan_key": _l("This line has options and an answer key but no question number before it."),
+    "bad_key": _l("The key %(key)s of question %(number)s cannot be read."),
+    "empty_stem": _l("Question %(number)s has no text."),
+    "bad_type": _l("Unknown question type %(type)s; use 判断, 单选 or 多选."),
+    "gift_unsupported": _l("This GIFT question type is not supported (only true/false, single and "
+                           "multiple choice)."),
+    "gift_syntax": _l("GIFT syntax error: %(detail)s"),
+    "gift_no_correct": _l("No answer of question %(number)s is marked correct."),
+    "aiken_no_answer": _l("Question %(number)s has no ANSWER: line."),
+    "duplicate_in_file": _l("Question %(number)s repeats question %(first)s of the same file; skipped."),
 }
 
 
@@ -76,8 +70,8 @@ class ParseIssue:
     params: dict = field(default_factory=dict)
 
     @property
-    def default_message(self) -> str:
-        return MESSAGES[self.code].format(number=self.number, **self.params)
+    def message(self) -> str:
+        return str(ISSUES[self.code]) % {"number": self.number, **self.params}
 
 
 @dataclass
@@ -90,31 +84,6 @@ class ParseResult:
         for question in self.questions:
             counts[question.type.value] += 1
         return counts
-
-
-class FormatError(Exception):
-    """The whole file cannot be read."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(MESSAGES[code].format(**params))
-        self.code = code
-        self.params = params
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else GB18030 (a superset of GBK/GB2312)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = [("utf-8", data[3:])]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [("utf-16", data)]
-    else:
-        candidates = [("utf-8", data), ("gb18030", data)]
-    for encoding, payload in candidates:
-        try:
-            return payload.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FormatError("bad_encoding")
 
 
 _TRUE = {"对", "√", "✓", "✔", "正确", "是", "t", "true", "yes", "y", "1"}

@@ -1,9 +1,8 @@
 """The spreadsheet template: columns 题型, 题干, A–F, 答案, 解析, 标签, one question per row.
-Row numbers are the ones Excel shows (the header is row 1)."""
+Read by the one upload reader (server/tables.py); row numbers are the ones Excel shows."""
 from __future__ import annotations
 
 import io
-import zipfile
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -11,7 +10,6 @@ from openpyxl.styles import Alignment, Font
 from server import tables
 from server.bank.formats.common import (
     LETTERS,
-    FormatError,
     ParsedQuestion,
     ParseIssue,
     ParseResult,
@@ -24,65 +22,38 @@ from server.bank.formats.common import (
 
 HEADER = ["题型", "题干", *LETTERS, "答案", "解析", "标签"]
 TYPE_WORDS = {QuestionType.JUDGE: "判断", QuestionType.SINGLE: "单选", QuestionType.MULTI: "多选"}
-_ALIASES = {
-    "type": ("题型", "类型", "type"),
-    "stem": ("题干", "题目", "试题", "stem", "question"),
-    "answer": ("答案", "标准答案", "正确答案", "answer", "key"),
-    "explanation": ("解析", "答案解析", "explanation"),
-    "tags": ("标签", "tags", "tag"),
-    **{letter: (letter, f"选项{letter}") for letter in LETTERS},
+# Cells keep their text as typed (no NFKC): a stem's full-width punctuation stays.
+COLUMNS = {
+    "type": tables.Column(("题型", "类型", "type"), required=True),
+    "stem": tables.Column(("题干", "题目", "试题", "stem", "question"), required=True),
+    "answer": tables.Column(("答案", "标准答案", "正确答案", "answer", "key"), required=True),
+    "explanation": tables.Column(("解析", "答案解析", "explanation")),
+    "tags": tables.Column(("标签", "tags", "tag")),
+    **{letter: tables.Column((letter, f"选项{letter}")) for letter in LETTERS},
 }
 _TAG_SEPARATORS = str.maketrans({"、": ",", "，": ",", ";": ",", "；": ",", "|": ","})
 
 
-def read_xlsx(data: bytes) -> ParseResult:
-    try:
-        rows = tables.xlsx_rows(data)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise FormatError("bad_workbook") from None
-    return _read_rows(rows)
-
-
-def read_csv(text: str) -> ParseResult:
-    return _read_rows(tables.csv_rows(text))
-
-
-def _read_rows(rows: list[list]) -> ParseResult:
+def read_table(data: bytes) -> ParseResult:
+    """The questions of an .xlsx or CSV file in the template's columns.  Raises UploadError for a
+    file that cannot be read or lacks 题型, 题干 or 答案."""
     result = ParseResult()
-    header_at = tables.header_row(rows)
-    if header_at is None:
-        raise FormatError("empty")
-    columns = tables.find_columns(rows[header_at], _ALIASES)
-    missing = [name for name in ("题型", "题干", "答案") if
-               {"题型": "type", "题干": "stem", "答案": "answer"}[name] not in columns]
-    if missing:
-        raise FormatError("missing_columns", columns="、".join(missing))
-
-    def cell(values, key) -> str:
-        position = columns.get(key)
-        return tables.plain(values[position]) if position is not None and position < len(values) else ""
-
-    count = 0
-    for row_number, values in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        if not any(tables.plain(c) for c in values):
-            continue
-        count += 1
-        number = str(count)
-        outcome = _row(number, row_number, {k: cell(values, k) for k in columns})
+    for count, row in enumerate(tables.read_table(data, COLUMNS).rows, start=1):
+        outcome = _row(str(count), row.number, row.cells)
         (result.issues if isinstance(outcome, ParseIssue) else result.questions).append(outcome)
     return result
 
 
 def _row(number: str, row: int, cells: dict[str, str]) -> ParsedQuestion | ParseIssue:
-    qtype = type_from_word(cells.get("type", ""))
+    qtype = type_from_word(cells["type"])
     if qtype is None:
-        return ParseIssue(row, number, "bad_type", {"type": cells.get("type", "") or "-"})
-    stem = " ".join(cells.get("stem", "").split())
+        return ParseIssue(row, number, "bad_type", {"type": cells["type"] or "-"})
+    stem = " ".join(cells["stem"].split())
     if not stem:
         return ParseIssue(row, number, "empty_stem")
-    raw_key = cells.get("answer", "")
-    explanation = cells.get("explanation", "")
-    tags = [t.strip() for t in cells.get("tags", "").translate(_TAG_SEPARATORS).split(",") if t.strip()]
+    raw_key = cells["answer"]
+    explanation = cells["explanation"]
+    tags = [t.strip() for t in cells["tags"].translate(_TAG_SEPARATORS).split(",") if t.strip()]
     if not raw_key:
         return ParseIssue(row, number, "no_answer")
     if qtype is QuestionType.JUDGE:
@@ -90,7 +61,7 @@ def _row(number: str, row: int, cells: dict[str, str]) -> ParsedQuestion | Parse
         if value is None:
             return ParseIssue(row, number, "bad_key", {"key": raw_key})
         return ParsedQuestion(number, qtype, stem, {}, value, row, explanation, tags)
-    options = {letter: cells[letter] for letter in LETTERS if cells.get(letter)}
+    options = {letter: cells[letter] for letter in LETTERS if cells[letter]}
     key = letters_value(raw_key)
     if key is None:
         return ParseIssue(row, number, "bad_key", {"key": raw_key})

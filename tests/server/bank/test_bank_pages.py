@@ -246,5 +246,6 @@ def test_api_errors_keep_the_shape(app, client, people):
     binary = client.post("/api/v1/bank/import", headers=headers, data={
         "file": (io.BytesIO(b"\x00\x01"), "x.bin"), "bank": "x"})
     assert binary.status_code == 422 and binary.json["errors"][0]["message"]
+    assert binary.json["error"]["code"] == "binary" and binary.json["error"]["field"] == "file"
     trainee = client.get("/api/v1/bank/banks", headers=_bearer(app, people["t_bj"]))
     assert trainee.status_code == 403 and trainee.json["error"]["code"] == "forbidden"

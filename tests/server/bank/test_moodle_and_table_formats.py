@@ -7,9 +7,10 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from server.bank.formats import FormatError, QuestionType, parse
+from server.bank.formats import QuestionType, parse
 from server.bank.formats.gift import write_gift
 from server.bank.formats.table import write_xlsx
+from server.tables import UploadError
 
 GIFT = r"""// true-false
 ::Q1:: 1+1=2 {T}
@@ -141,7 +142,7 @@ def test_csv_in_gbk_reads_like_the_workbook():
 ])
 def test_files_that_cannot_be_read_raise_a_format_error(data, code):
     fmt = "csv" if code == "missing_columns" else "auto"
-    with pytest.raises(FormatError) as error:
+    with pytest.raises(UploadError) as error:
         parse(data, "upload.csv" if fmt == "csv" else "upload.txt", fmt)
     assert error.value.code == code
     assert str(error.value)

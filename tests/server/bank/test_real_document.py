@@ -42,7 +42,7 @@ def test_question_100_is_reported_not_dropped_or_guessed(result):
     assert len(result.issues) == 1
     issue = result.issues[0]
     assert (issue.number, issue.line, issue.code) == ("100", 365, "no_answer")
-    assert "100" in issue.default_message
+    assert "100" in issue.message
 
 
 def test_choice_questions_have_options_a_to_d(result):

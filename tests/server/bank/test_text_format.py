@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.bank.formats import FormatError, QuestionType, parse
+from server.bank.formats import QuestionType, parse
+from server.tables import UploadError
 
 
 def _parse(text: str):
@@ -92,7 +93,7 @@ def test_page_headers_and_footers_are_skipped():
 
 def test_numbered_prose_is_not_a_question():
     text = "一些介绍文字。\n1. 中国工商银行的客户多变性\n客户的需求随之变化。\n2. 建立客户档案\n"
-    with pytest.raises(FormatError) as error:
+    with pytest.raises(UploadError) as error:
         _parse(text)
     assert error.value.code == "no_questions"
     mixed = _parse(text + "判断题\n1. 存款保险保护存款人。对\n")

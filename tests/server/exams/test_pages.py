@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -163,3 +164,48 @@ def test_a_session_roster_file_names_its_column_as_bulk_registration_does(client
     numbers = sorted(p.user.employee_no for p in db.session.scalars(
         sa.select(Participant).where(Participant.session_id == session.id)))
     assert numbers == ["S000", "S001"]
+
+
+def _create_from_file(client, paper, branch_id, data: bytes, filename: str, pasted: str = ""):
+    return client.submit("/sessions/new", {"paper_id": paper.id, "branch_id": branch_id,
+                                           "employee_numbers": pasted, "roster_file": (io.BytesIO(data), filename)},
+                         content_type="multipart/form-data")
+
+
+def test_session_roster_numbers_are_normalised_as_bulk_registration_does(client, auth, people, fixed_paper,
+                                                                         make_trainees):
+    """Full-width Ｓ０００ (as a Chinese input method may type it) is S000, in the file and pasted."""
+    make_trainees(2)
+    auth.login("J100")
+    data = "工号,姓名\nＳ０００,甲\n".encode()
+    response = _create_from_file(client, fixed_paper, people["t_bj"].branch_id, data, "名单.csv", "Ｓ００１")
+    session = db.session.scalar(sa.select(LiveSession))
+    assert session is not None, response.get_data(as_text=True)
+    numbers = sorted(p.user.employee_no for p in db.session.scalars(
+        sa.select(Participant).where(Participant.session_id == session.id)))
+    assert numbers == ["S000", "S001"]
+
+
+@pytest.mark.parametrize("content", ["姓名\nS000\nS001\n", "S000\nS001\n"], ids=["other-header", "no-header"])
+def test_a_session_roster_file_without_an_employee_number_column_is_refused(client, auth, people, fixed_paper,
+                                                                           make_trainees, content):
+    """Not read from column 0: that took 姓名 for numbers, or dropped the first number as a header."""
+    make_trainees(2)
+    auth.login("J100")
+    response = _create_from_file(client, fixed_paper, people["t_bj"].branch_id, content.encode(), "名单.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "缺少列：工号" in page and "第 1 行" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveSession)) == 0
+
+
+def test_a_session_roster_row_without_a_number_is_refused_not_skipped(client, auth, people, fixed_paper,
+                                                                      make_trainees):
+    make_trainees(2)
+    auth.login("J100")
+    data = "工号,姓名\nS000,甲\n,乙\n".encode()
+    response = _create_from_file(client, fixed_paper, people["t_bj"].branch_id, data, "名单.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "单元格是空的" in page and "第 3 行，“工号”列" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveSession)) == 0
