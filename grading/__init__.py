@@ -5,14 +5,35 @@ Points are Decimals, rounded half-up to the policy's step (0.5 by default) once 
 """
 from grading.analysis import ItemAnalysis, analyse_items
 from grading.leaderboard import Leaderboard
-from grading.model import Grade, Outcome, QuestionSnapshot, Response
+from grading.model import (
+    Grade,
+    Outcome,
+    QuestionSnapshot,
+    QuestionType,
+    Response,
+    Void,
+    judge_label,
+    judge_value,
+)
 from grading.policy import MultiRule, Policy, SpeedBonus
-from grading.regrade import RegradeChange, Void, regrade
-from grading.scoring import grade_answer, grade_attempt, normalize_choice
+from grading.regrade import Attempt, RegradeChange, regrade
+from grading.scoring import (
+    Decision,
+    KeyProblem,
+    Recording,
+    StoredAnswer,
+    check_key,
+    decide_answer,
+    grade_answer,
+    grade_attempt,
+    max_total,
+    normalize_choice,
+)
 from grading.totals import competition_ranks, pass_threshold, passed
 
 __all__ = [
-    "Grade", "ItemAnalysis", "Leaderboard", "MultiRule", "Outcome", "Policy", "QuestionSnapshot",
-    "RegradeChange", "Response", "SpeedBonus", "Void", "analyse_items", "competition_ranks",
-    "grade_answer", "grade_attempt", "normalize_choice", "pass_threshold", "passed", "regrade",
+    "Attempt", "Decision", "Grade", "ItemAnalysis", "KeyProblem", "Leaderboard", "MultiRule", "Outcome", "Policy",
+    "QuestionSnapshot", "QuestionType", "Recording", "RegradeChange", "Response", "SpeedBonus", "StoredAnswer",
+    "Void", "analyse_items", "check_key", "competition_ranks", "decide_answer", "grade_answer", "grade_attempt",
+    "judge_label", "judge_value", "max_total", "normalize_choice", "pass_threshold", "passed", "regrade",
 ]

@@ -1,19 +1,25 @@
-"""Regrading: a corrected key or a voided question, and what it changes for each participant."""
+"""Regrading: corrected keys and voided questions, and what they change for each participant.
+The one regrade: the preview page, applying it and the tests all call ``regrade``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from enum import StrEnum
 
-from grading.model import QuestionSnapshot, Response
+from grading.model import Grade, QuestionSnapshot, Response, Void
 from grading.policy import Policy
 from grading.scoring import grade_attempt
 from grading.totals import passed
 
 
-class Void(StrEnum):
-    FULL_POINTS = "full_points"  # everyone gets the question's points
-    REMOVE = "remove"  # the question no longer counts, in the total or the maximum
+@dataclass(frozen=True)
+class Attempt:
+    """What a participant was given and answered.  ``order``: their question ids (drawn papers
+    differ per participant; None: every question).  ``total``: the total stored for them, which
+    the regrade reports as the old one (None: graded afresh from the responses)."""
+
+    responses: dict[int, Response]
+    order: list[int] | None = None
+    total: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class RegradeChange:
     new_passed: bool
     old_max: Decimal
     new_max: Decimal
+    grades: dict[int, Grade] = field(default_factory=dict)  # question id -> new grade, answered ones only
 
     @property
     def changed(self) -> bool:
@@ -33,34 +40,25 @@ class RegradeChange:
 
 
 def corrected(questions: list[QuestionSnapshot], keys: dict[int, str] | None = None,
-              voids: dict[int, Void] | None = None) -> tuple[list[QuestionSnapshot], set[int]]:
-    """The questions with corrected keys, without removed ones; and the ids voided with full points."""
+              voids: dict[int, Void] | None = None) -> list[QuestionSnapshot]:
+    """The questions with corrected keys and voids; earlier voids stay unless replaced."""
     keys, voids = keys or {}, voids or {}
-    result, full = [], set()
-    for question in questions:
-        void = voids.get(question.id)
-        if void is Void.REMOVE:
-            continue
-        if void is Void.FULL_POINTS:
-            full.add(question.id)
-        result.append(replace(question, answer=keys.get(question.id, question.answer)))
-    return result, full
+    return [replace(q, answer=keys.get(q.id, q.answer), void=voids.get(q.id, q.void)) for q in questions]
 
 
-def regrade(questions: list[QuestionSnapshot], responses: dict[object, dict[int, Response]],
-            policy: Policy, pass_percent: Decimal, keys: dict[int, str] | None = None,
+def regrade(questions: list[QuestionSnapshot], attempts: dict[object, Attempt], policy: Policy,
+            pass_percent: Decimal, keys: dict[int, str] | None = None,
             voids: dict[int, Void] | None = None) -> list[RegradeChange]:
-    """Old and new total and pass/fail for every participant (changed or not)."""
-    new_questions, full = corrected(questions, keys, voids)
+    """Old and new total, maximum and pass/fail for every participant (changed or not), on top
+    of the keys and voids ``questions`` already carry; with each answered question's new grade."""
+    new_questions = corrected(questions, keys, voids)
     changes = []
-    for who, answers in responses.items():
-        old = grade_attempt(questions, answers, policy)
-        new = grade_attempt(new_questions, answers, policy)
-        for question in new_questions:
-            if question.id in full:
-                grade = new.grades[question.id]
-                new.total += question.points - grade.points
+    for who, attempt in attempts.items():
+        old = grade_attempt(questions, attempt.responses, policy, attempt.order)
+        new = grade_attempt(new_questions, attempt.responses, policy, attempt.order)
+        old_total = attempt.total if attempt.total is not None else old.total
         changes.append(RegradeChange(
-            who, old.total, new.total, passed(old.total, old.max_total, pass_percent),
-            passed(new.total, new.max_total, pass_percent), old.max_total, new.max_total))
+            who, old_total, new.total, passed(old_total, old.max_total, pass_percent),
+            passed(new.total, new.max_total, pass_percent), old.max_total, new.max_total,
+            {q: g for q, g in new.grades.items() if q in attempt.responses}))
     return changes

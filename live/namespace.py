@@ -1,28 +1,35 @@
-"""The /live namespace (protocol: docs/protocol.md).  Every handler runs in fixed phases:
-load the sender and the arguments, check access, act (through engine/writer), answer."""
+"""The /live namespace (protocol: docs/protocol.md).  Every handler runs in fixed phases: load
+the sender and the arguments, check access, act (through controls / the writer), commit once,
+answer.  Emits registered while acting go out after the commit (live.emit)."""
 from __future__ import annotations
 
 import logging
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 from flask import session as connection
 from flask_socketio import Namespace, join_room, leave_room
 from limits import parse
 
-from live import emit, engine, payloads
+from live import controls, dashboard, emit, payloads, ticker
 from live import principal as principals
+from live.acceptance import Refused
 from live.clock import iso, now
-from live.writer import AnswerJob, PresenceJob, writer_for
-from server.exams.models import LiveSession, Participant, SessionQuestion
+from live.runtime import runtime_for
+from live.writer import AnswerJob, PresenceJob, commit_answers, write_presence, writer_for
+from server.database import commit, rollback
+from server.exams.models import LiveSession, Participant, SessionQuestion, SessionStatus
 from server.exams.util import may_manage_session
 from server.extensions import db, limiter
-from server.models import User
+from server.models import Role, User
 
 log = logging.getLogger(__name__)
 ENTERED = "live_entered"  # session ids this connection entered as a trainee
 PARTICIPATING = "live_participant"  # {session id: participant id} of this connection
 JOIN_FAILURES = parse("10/minute")
+# Flask-SocketIO keeps each connection's Flask session in its environ under this key (5.x; the
+# version is pinned in requirements.in, and tests/live fail if the fast path below is not taken).
+SAVED_SESSION = "saved_session"
 
 
 def error(code: str, message: str = "") -> dict:
@@ -36,8 +43,9 @@ def _int(data, key) -> int | None:
 
 def _session_of_question(app, question_id: int) -> int | None:
     """Which session a frozen question belongs to: it never changes, so it is looked up once per
-    process, and an answer needs no query before it joins the group commit."""
-    known = app.extensions.setdefault("examhall_question_sessions", {})
+    process (and forgotten when the session ends), and an answer needs no query before it joins
+    the group commit."""
+    known = runtime_for(app).question_sessions
     if question_id not in known:
         with app.app_context():  # its own session, released at once
             session_id = db.session.scalar(
@@ -76,7 +84,7 @@ class LiveNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized")
         principals.remember(user)
         join_room(emit.user_room(user.id))
-        _ensure_background(current_app._get_current_object())
+        ticker.ensure_running(current_app._get_current_object())
 
     def on_disconnect(self, reason=None):
         sender = principals.principal()
@@ -134,13 +142,14 @@ class LiveNamespace(Namespace):
         """Answers skip Flask's request context (Flask-SocketIO pushes one per event: a Request
         object, URL matching, teardown).  The answer is the event thousands send in the same
         second, and it needs only the connection's session, which Flask-SocketIO keeps in the
-        connection's environ ("saved_session"), and the group commit, which has an application
+        connection's environ (SAVED_SESSION), and the group commit, which has an application
         context of its own.  Every other event, answers when group commit is off, and answers on
-        a connection without that key (should Flask-SocketIO rename it) go through Flask-SocketIO."""
+        a connection without that key go through Flask-SocketIO (runtime.answer_paths counts both)."""
         if event == "answer" and len(args) == 2:
             environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
-            app, kept = environ.get("flask.app"), environ.get("saved_session")
+            app, kept = environ.get("flask.app"), environ.get(SAVED_SESSION)
             if app is not None and kept is not None and app.config.get("LIVE_GROUP_COMMIT", True):
+                runtime_for(app).answer_paths["fast"] += 1
                 try:
                     return answer(app, kept, args[1])
                 except Exception:
@@ -150,31 +159,34 @@ class LiveNamespace(Namespace):
 
     def on_answer(self, data):
         """The same as the path in trigger_event, inside Flask's request context."""
+        app = current_app._get_current_object()
+        runtime_for(app).answer_paths["request"] += 1
         db.session.remove()  # hold no connection while waiting for the group commit
-        return answer(current_app._get_current_object(), connection, data)
+        return answer(app, connection, data)
 
     def on_focus_lost(self, data):
         """The page lost focus or was hidden (切屏).  Past the paper's limit the attempt is submitted."""
         session, participant = _entered(data)
         if session is None:
             return error("not_entered")
-        if session.status not in ("running", "paused") or participant.finished_at is not None:
+        if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED) or participant.finished_at is not None:
             return {"ok": True, "tab_switches": participant.tab_switches}
         participant.tab_switches += 1
         submitted = bool(session.tab_switch_limit and participant.tab_switches >= session.tab_switch_limit)
         if submitted:
             participant.finished_at = now()
-        db.session.commit()
         emit.to_staff(session, "alert", {"participant_id": participant.id, "kind": "tab_switch",
                                          "tab_switches": participant.tab_switches, "submitted": submitted})
-        return {"ok": True, "tab_switches": participant.tab_switches, "limit": session.tab_switch_limit,
-                "submitted": submitted}
+        reply = {"ok": True, "tab_switches": participant.tab_switches, "limit": session.tab_switch_limit,
+                 "submitted": submitted}
+        commit()
+        return reply
 
     # -- invigilators -------------------------------------------------------------------------
 
     def _staff_session(self, data) -> tuple[User | None, LiveSession | None]:
         sender, session_id = principals.principal(), _int(data, "session_id")
-        if sender is None or sender.role not in ("admin", "invigilator") or session_id is None:
+        if sender is None or sender.role not in (Role.ADMIN, Role.INVIGILATOR) or session_id is None:
             return None, None
         user = db.session.get(User, sender.user_id)
         session = db.session.get(LiveSession, session_id)
@@ -187,7 +199,7 @@ class LiveNamespace(Namespace):
         if session is None:
             return error("forbidden")
         join_room(emit.staff_room(session.id))
-        return {"ok": True, "state": engine.dashboard_state(session, now())}
+        return {"ok": True, "state": dashboard.dashboard_state(session, now())}
 
     def on_unwatch(self, data):
         _user, session = self._staff_session(data)
@@ -196,50 +208,27 @@ class LiveNamespace(Namespace):
         return {"ok": True}
 
     def on_control(self, data):
-        """{"session_id", "action": start|next|close|pause|resume|extend|end|remove|announce, ...}"""
+        """{"session_id", "action": one of controls.ACTIONS, ...}: act, commit once, answer."""
         user, session = self._staff_session(data)
         if session is None:
             return error("forbidden")
         action, moment = data.get("action"), now()
-        from server.documents.operations import remember_base_url
-
-        remember_base_url()  # for documents issued when a timed paper ends in the background
+        handler = controls.ACTIONS.get(action) if isinstance(action, str) else None
+        if handler is None:
+            return error("unknown_action")
         try:
-            if action == "start":
-                engine.start(session, moment)
-            elif action == "next":
-                engine.open_next(session, moment)
-            elif action == "close":
-                engine.close_question(session, moment)
-            elif action == "pause":
-                engine.pause(session, moment)
-            elif action == "resume":
-                engine.resume(session, moment)
-            elif action == "extend":
-                target = None
-                if _int(data, "participant_id"):
-                    target = db.session.get(Participant, data["participant_id"])
-                    if target is None or target.session_id != session.id:
-                        return error("not_found")
-                engine.extend(session, moment, _int(data, "seconds") or 0, target)
-            elif action == "end":
-                engine.end(session, moment)
-            elif action == "remove":
-                target = db.session.get(Participant, _int(data, "participant_id") or 0)
-                if target is None or target.session_id != session.id:
-                    return error("not_found")
-                engine.remove(session, target, moment)
-            elif action == "announce":
-                engine.announce(session, data.get("text") if isinstance(data.get("text"), str) else "", moment)
-            else:
-                return error("unknown_action")
-        except engine.Refused as refused:
-            db.session.rollback()
+            # Where verification links point if the session ends without a request (a deadline).
+            session.base_url = request.url_root.rstrip("/")[:200]
+            handler(session, data, moment)
+            # Only the status: the dashboard learns the rest from events; building the whole
+            # roster here would delay the question reaching thousands of trainees.
+            status = dashboard.status_payload(session, moment)
+            commit()
+        except Refused as refused:
+            rollback()
             return error(refused.code, refused.message)
         log.info("session %s: %s by %s", session.id, action, user.employee_no)
-        # Only the status: the dashboard learns the rest from events; building the whole
-        # roster here would delay the question reaching thousands of trainees.
-        return {"ok": True, "status": engine.status_payload(session, moment)}
+        return {"ok": True, "status": status}
 
 
 def answer(app, kept: dict, data) -> dict:
@@ -261,7 +250,8 @@ def answer(app, kept: dict, data) -> dict:
     if app.config.get("LIVE_GROUP_COMMIT", True):
         return writer_for(app).submit(job)
     with app.app_context():
-        return _apply_alone(job)
+        acks, _totals = commit_answers([job])
+        return acks[0]
 
 
 def _record_presence(job: PresenceJob) -> None:
@@ -270,37 +260,6 @@ def _record_presence(job: PresenceJob) -> None:
     if app.config.get("LIVE_GROUP_COMMIT", True):
         writer_for(app).submit_nowait(job)
         return
-    from live.writer import write_presence
-
     write_presence([job])
-    db.session.commit()
-    engine.roster_changed(db.session.get(LiveSession, job.session_id), [job.participant_id])
-
-
-def _apply_alone(job: AnswerJob) -> dict:
-    from live.writer import commit_answers
-
-    acks, _totals = commit_answers([job])
-    return acks[0]
-
-
-def _ensure_background(app) -> None:
-    """The deadline ticker: one greenlet per process, started with the first connection."""
-    if app.config.get("LIVE_TICKER", True) and not app.extensions.get("examhall_ticker"):
-        from server.extensions import socketio
-
-        app.extensions["examhall_ticker"] = socketio.start_background_task(_tick_forever, app)
-
-
-def _tick_forever(app) -> None:
-    from server.extensions import socketio
-
-    interval = float(app.config.get("LIVE_TICK_SECONDS", 0.25))
-    while True:
-        try:
-            with app.app_context():
-                engine.tick(now())
-                db.session.remove()
-        except Exception:
-            log.exception("deadline ticker failed; continuing")
-        socketio.sleep(interval)
+    dashboard.roster_changed(db.session.get(LiveSession, job.session_id), [job.participant_id])
+    commit()

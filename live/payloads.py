@@ -6,10 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from grading import QuestionType
 from live.clock import iso
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus
 from server.extensions import db
 from server.papers import draw
+from server.papers.models import ShowKey
 
 
 def remaining(deadline: datetime | None, now: datetime, session: LiveSession, extra: int = 0) -> float | None:
@@ -41,11 +43,10 @@ def revealed(question: SessionQuestion, participant: Participant | None, counts:
     """What is shown after a question closes: the key in the trainee's letters, and how many
     picked each option."""
     order = (participant.option_orders or {}).get(str(question.id)) if participant else None
-    payload = {"question_id": question.id, "key": draw.to_display(order, question.answer)
-               if question.type != "judge" else question.answer}
+    judge = question.type == QuestionType.JUDGE
+    payload = {"question_id": question.id, "key": question.answer if judge else draw.to_display(order, question.answer)}
     if counts is not None:
-        payload["distribution"] = {draw.to_display(order, k) if question.type != "judge" else k: v
-                                   for k, v in counts.items()}
+        payload["distribution"] = {k if judge else draw.to_display(order, k): v for k, v in counts.items()}
     if question.explanation:
         payload["explanation"] = question.explanation
     return payload
@@ -63,7 +64,7 @@ def saved_answers(participant: Participant) -> dict:
 def trainee_state(session: LiveSession, participant: Participant, now: datetime) -> dict:
     """The full snapshot a (re)connecting trainee gets."""
     state = {
-        "session": {"id": session.id, "title": session.title, "mode": session.mode, "status": session.status,
+        "session": {"id": session.id, "title": session.title, "mode": session.pacing, "status": session.status,
                     "show_key": session.show_key},
         "server_time": iso(now),
         "participant_id": participant.id,
@@ -73,18 +74,19 @@ def trainee_state(session: LiveSession, participant: Participant, now: datetime)
         "question": None, "questions": [], "deadline": None, "remaining": None, "question_open": False,
     }
     by_id = {q.id: q for q in session.questions}
-    if session.status in ("running", "paused") and session.mode == "paced" and session.current_question_id:
+    in_progress = session.status in (SessionStatus.RUNNING, SessionStatus.PAUSED)
+    if in_progress and session.paced and session.current_question_id:
         question = by_id[session.current_question_id]
         state["question"] = question_for_trainee(question, participant)
         state["question_open"] = session.question_open
         state["deadline"] = iso(session.question_deadline_at)
         state["remaining"] = remaining(session.question_deadline_at, now, session, participant.extra_seconds)
-        if not session.question_open and session.show_key == "after_question":
+        if not session.question_open and session.show_key == ShowKey.AFTER_QUESTION:
             state["revealed"] = revealed(question, participant, None)
-    elif session.status in ("running", "paused") and session.mode == "timed":
+    elif in_progress and not session.paced:
         state["questions"] = [question_for_trainee(by_id[i], participant) for i in participant.question_order]
         state["deadline"] = iso(session.deadline_at)
         state["remaining"] = remaining(session.deadline_at, now, session, participant.extra_seconds)
-    if session.status == "ended":
+    if session.status == SessionStatus.ENDED:
         state["score"] = {"total": str(participant.total), "passed": participant.passed}
     return state

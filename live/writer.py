@@ -17,11 +17,17 @@ import sqlalchemy as sa
 from gevent.event import AsyncResult
 from gevent.queue import Empty, Queue
 
-from live import engine
-from server.exams import operations
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from grading import Recording, decide_answer
+from live import controls, dashboard
+from live.acceptance import Refused, check_answer, grace
+from live.runtime import runtime_for
+from server.database import commit, rollback
+from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion
+from server.exams.operations import seconds_into, stored_answer
 from server.exams.scoring import policy_for, snapshot
 from server.extensions import db
+from server.papers import draw
+from server.papers.models import ShowKey
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +84,7 @@ class Batch:
         self.answers = {(row.participant_id, row.session_question_id): row for row in _rows(
             sa.select(*_ANSWER_READ).where(_ANSWER.c.participant_id.in_(self.participants),
                                            _ANSWER.c.session_question_id.in_(self.questions)))}
-        self.grace = engine.grace()
+        self.grace = grace()
         self.snapshots = {q.id: snapshot(q) for q in self.questions.values()}
         self.policies = {s.id: policy_for(s) for s in self.sessions.values()}
         self.new_answers: list[Row] = []
@@ -109,13 +115,13 @@ class Batch:
                 last_seq=sa.bindparam("b_last_seq")), participants)
 
 
-def commit_answers(jobs: list[AnswerJob]) -> tuple[list[dict], dict]:
-    """Check, grade and store ``jobs`` in one transaction; their acknowledgements, and each
-    participant's new total."""
+def commit_answers(jobs: list[AnswerJob]) -> tuple[list[dict], dict[int, tuple[int, object]]]:
+    """Check, grade and store ``jobs`` in one transaction, and commit it: their acknowledgements,
+    and each participant's new total (participant id -> (session id, total))."""
     batch = Batch(jobs)
     acks = [apply(job, batch) for job in jobs]
     batch.write()
-    db.session.commit()
+    commit()
     return acks, batch.totals
 
 
@@ -144,31 +150,45 @@ def write_presence(jobs: list[PresenceJob]) -> None:
             disconnected_at=sa.bindparam("at")), left)
 
 
+def _refusal(job: AnswerJob, code: str, message: str) -> dict:
+    return {"ok": False, "question_id": job.question_id, "seq": job.seq, "error": {"code": code, "message": message}}
+
+
 def apply(job: AnswerJob, batch: Batch) -> dict:
-    """Check and record one answer in the current transaction; the acknowledgement payload.
+    """Check and record one answer in the batch (grading.decide_answer on the batch's rows: the
+    writer's adapter, as exams.operations.record_answer is the ORM's); the acknowledgement.
     Each participant's new total is collected in ``batch.totals`` for the leaderboard."""
     session = batch.sessions[job.session_id]
     participant = batch.participants[job.participant_id]
     question = batch.questions[job.question_id]
     try:
-        engine.check_answer(session, participant, question, job.received_at, batch.grace)
-    except engine.Refused as refused:
-        return {"ok": False, "question_id": job.question_id, "seq": job.seq,
-                "error": {"code": refused.code, "message": refused.message}}
-    recorded = operations.record_answer(session, participant, question, job.choice, job.seq,
-                                        engine.seconds_into(session, job.received_at), job.received_at,
-                                        existing=batch.answers.get((participant.id, question.id)),
-                                        prefetched=batch.answers, create=batch.new_answer,
-                                        snap=batch.snapshots[question.id], policy=batch.policies[session.id])
-    if recorded.status == "invalid":
-        return {"ok": False, "question_id": job.question_id, "seq": job.seq,
-                "error": {"code": "invalid_choice", "message": "invalid choice"}}
-    if recorded.status == "saved":
-        batch.answers[(participant.id, question.id)].changed = True
+        check_answer(session, participant, question, job.received_at, batch.grace)
+    except Refused as refused:
+        return _refusal(job, refused.code, refused.message)
+    key = (participant.id, question.id)
+    existing = batch.answers.get(key)
+    order = participant.option_orders.get(str(question.id)) if participant.option_orders else None
+    seconds = seconds_into(session, job.received_at)
+    decision = decide_answer(batch.snapshots[question.id], draw.to_canonical(order, job.choice or ""), job.seq,
+                             seconds, stored_answer(existing), batch.policies[session.id],
+                             assigned=question.id in participant.question_order)
+    if decision.status is Recording.INVALID:
+        return _refusal(job, "invalid_choice", "invalid choice")
+    if decision.status is Recording.SAVED:
+        if existing is None:
+            existing = batch.answers[key] = batch.new_answer(participant.id, question.id)
+            participant.answered += 1
+        else:
+            existing.changed = True
+        grade = decision.grade
+        existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, job.seq, seconds, \
+            job.received_at
+        existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
+        participant.total += decision.delta
     participant.last_seq, participant.changed = max(participant.last_seq, job.seq), True
     batch.totals[participant.id] = (job.session_id, participant.total)
-    ack = {"ok": True, "status": recorded.status, "question_id": job.question_id, "seq": job.seq}
-    if session.show_key != "never" and session.mode == "timed":
+    ack = {"ok": True, "status": decision.status.value, "question_id": job.question_id, "seq": job.seq}
+    if session.show_key != ShowKey.NEVER and session.pacing == Pacing.TIMED:
         ack["answered"] = participant.answered
     return ack
 
@@ -182,7 +202,6 @@ class AnswerWriter:
         self._worker = None
         self.batches = 0  # for tests and the benchmark: how many commits served how many answers
         self.answers = 0
-        self.totals: dict = {}  # participant id -> (session id, total) from the last batch
 
     def submit(self, job: AnswerJob, timeout: float = 30.0) -> dict:
         self._ensure_worker()
@@ -219,67 +238,73 @@ class AnswerWriter:
         with self.app.app_context():
             try:
                 write_presence(presence)  # first: an answer right after joining sees its trainee connected
-                acks = self._commit([job for job, _result in batch])
+                acks, totals = self._commit([job for job, _result in batch])
             except Exception:
                 log.exception("answer batch failed; writing its answers one by one")
-                db.session.rollback()
-                acks = []
-                try:
-                    write_presence(presence)
-                    db.session.commit()
-                except Exception:
-                    log.exception("presence changes lost")
-                    db.session.rollback()
-                for job, _result in batch:
-                    try:
-                        acks.extend(self._commit([job]))
-                    except Exception:
-                        log.exception("answer %s failed", job)
-                        db.session.rollback()
-                        acks.append({"ok": False, "question_id": job.question_id, "seq": job.seq,
-                                     "error": {"code": "server_error", "message": "not saved, send again"}})
+                rollback()
+                acks, totals = self._one_by_one(presence, batch)
             for (_job, result), ack in zip(batch, acks, strict=True):
                 result.set(ack)
             try:
                 self._presence_changed(presence)
-                self._after(batch)
+                self._after({job.session_id for job, _result in batch}, totals)
+                commit()  # the dashboards' emits and any question the progress closed
             except Exception:
                 log.exception("after-commit work failed")
-                db.session.rollback()
+                rollback()
             finally:
                 db.session.remove()
 
-    def _commit(self, jobs: list[AnswerJob]) -> list[dict]:
-        acks, self.totals = commit_answers(jobs)
+    def _one_by_one(self, presence: list[PresenceJob], batch) -> tuple[list[dict], dict]:
+        """The fallback after a failed group: presence, then each answer in its own transaction.
+        Every committed answer's total is kept (they are merged, not replaced, per commit)."""
+        acks, totals = [], {}
+        try:
+            write_presence(presence)
+            commit()
+        except Exception:
+            log.exception("presence changes lost")
+            rollback()
+        for job, _result in batch:
+            try:
+                more, changed = self._commit([job])
+            except Exception:
+                log.exception("answer %s failed", job)
+                rollback()
+                acks.append(_refusal(job, "server_error", "not saved, send again"))
+            else:
+                acks.extend(more)
+                totals.update(changed)
+        return acks, totals
+
+    def _commit(self, jobs: list[AnswerJob]) -> tuple[list[dict], dict]:
+        acks, totals = commit_answers(jobs)
         self.batches += 1
         self.answers += len(jobs)
-        return acks
+        return acks, totals
 
     def _presence_changed(self, presence: list[PresenceJob]) -> None:
         by_session: dict[int, list[int]] = {}
         for job in presence:
             by_session.setdefault(job.session_id, []).append(job.participant_id)
         for session_id, participant_ids in by_session.items():
-            engine.roster_changed(db.session.get(LiveSession, session_id), participant_ids)
+            dashboard.roster_changed(db.session.get(LiveSession, session_id), participant_ids)
 
-    def _after(self, batch) -> None:
+    def _after(self, session_ids: set[int], totals: dict[int, tuple[int, object]]) -> None:
         """The leaderboard, then dashboard progress (which also closes a paced question that
-        everyone connected has answered)."""
-        from live.standings import board_for
-
-        for session_id in {job.session_id for job, _result in batch}:
+        everyone present has answered)."""
+        for session_id in session_ids:
             session = db.session.get(LiveSession, session_id)
-            board = board_for(self.app, session)
-            changed = [pid for pid, (sid, _total) in self.totals.items() if sid == session_id]
+            board = dashboard.board_for(session)
+            changed = [pid for pid, (sid, _total) in totals.items() if sid == session_id]
             for participant_id in changed:
-                board.set_total(participant_id, self.totals[participant_id][1])
-            engine.progress_changed(session, changed)
+                board.set_total(participant_id, totals[participant_id][1])
+            dashboard.progress_changed(session, changed, then=controls.close_if_all_answered)
 
 
 def writer_for(app) -> AnswerWriter:
-    writer = app.extensions.get("examhall_answer_writer")
-    if writer is None:
-        writer = AnswerWriter(app, batch_size=int(app.config.get("LIVE_GROUP_COMMIT_MAX", 512)),
-                              wait_seconds=float(app.config.get("LIVE_GROUP_COMMIT_SECONDS", 0.02)))
-        app.extensions["examhall_answer_writer"] = writer
-    return writer
+    runtime = runtime_for(app)
+    if runtime.writer is None:
+        runtime.writer = AnswerWriter(app, batch_size=int(app.config.get("LIVE_GROUP_COMMIT_MAX", 512)),
+                                      wait_seconds=float(app.config.get("LIVE_GROUP_COMMIT_SECONDS", 0.02)))
+    return runtime.writer

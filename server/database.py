@@ -2,15 +2,13 @@
 a transaction is committed (commit / rollback / after_commit)."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from server.config import SQLITE_BUSY_TIMEOUT_MS, SQLITE_SYNCHRONOUS
 from server.extensions import db
-
-log = logging.getLogger(__name__)
+from server.unit_of_work import AFTER_COMMIT
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -30,31 +28,20 @@ def configure_engine(engine: sa.Engine) -> None:
 
 # --- the unit of work ---------------------------------------------------------------------------
 # Operations change and flush; one place commits: the request (pages, API, CLI) or the event
-# handler (Socket.IO, the ticker, the answer writer).  Work that must happen only once the change
-# is on disk (emits to browsers, starting a worker process) is registered with after_commit()
-# and runs after commit() succeeds; rollback() drops it.
-
-_AFTER_COMMIT = "examhall_after_commit"
+# handler (Socket.IO, the ticker, the answer writer).  db.session's class (server.unit_of_work)
+# runs what after_commit() registered once the commit succeeds, and drops it on rollback.
 
 
 def after_commit(action: Callable[[], None]) -> None:
     """Run ``action`` once the current transaction has committed (never if it rolls back)."""
-    db.session.info.setdefault(_AFTER_COMMIT, []).append(action)
+    db.session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 def commit() -> None:
-    """Commit the current transaction, then run what waited for it, in order.  An action that
-    fails is logged and the rest still run: the change is already durable."""
+    """Commit the current transaction, then run what waited for it, in order."""
     db.session.commit()
-    while pending := db.session.info.pop(_AFTER_COMMIT, None):
-        for action in pending:  # an action may register more; they run in the next round
-            try:
-                action()
-            except Exception:
-                log.exception("after-commit action %r failed", action)
 
 
 def rollback() -> None:
     """Roll back the current transaction and forget what was waiting for its commit."""
     db.session.rollback()
-    db.session.info.pop(_AFTER_COMMIT, None)

@@ -13,6 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
+from server.types import one_of
 
 
 def utcnow() -> datetime:
@@ -78,9 +79,7 @@ class Branch(db.Model):
     children: Mapped[list[Branch]] = relationship(back_populates="parent", order_by="Branch.code")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind in ('head_office', 'branch', 'sub_branch', 'outlet')", name="kind_known"
-        ),
+        one_of("kind", BranchKind, "kind_known"),
         # Prefix LIKE on PostgreSQL uses an index only with the pattern operator class.
         sa.Index("ix_branch_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
@@ -118,7 +117,7 @@ class User(UserMixin, db.Model):
     branch: Mapped[Branch] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("role in ('admin', 'invigilator', 'trainee')", name="role_known"),
+        one_of("role", Role, "role_known"),
     )
 
     @property

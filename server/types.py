@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 
@@ -20,3 +21,10 @@ class Points(sa.types.TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(value) / 100
+
+
+def one_of(column: str, vocabulary: type[StrEnum], name: str) -> sa.CheckConstraint:
+    """A CHECK constraint that ``column`` holds one of ``vocabulary``'s values: the enum is the
+    one list of allowed values, the database only repeats it."""
+    values = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return sa.CheckConstraint(f"{column} in ({values})", name=name)

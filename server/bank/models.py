@@ -6,8 +6,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grading import QuestionType
 from server.extensions import db
 from server.models import Branch, User, utcnow
+from server.types import one_of
 
 question_tag = sa.Table(
     "question_tag",
@@ -65,7 +67,7 @@ class Question(db.Model):
     tag_objects: Mapped[list[Tag]] = relationship(secondary=question_tag, order_by=Tag.name)
 
     __table_args__ = (
-        sa.CheckConstraint("type in ('judge', 'single', 'multi')", name="type_known"),
+        one_of("type", QuestionType, "type_known"),
         sa.Index("ix_question_bank_current", "bank_id", "is_current", "retired"),
     )
 

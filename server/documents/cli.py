@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from server.database import commit
 from server.documents import operations
-from server.documents.models import IssueJob
-from server.exams.models import LiveSession
+from server.documents.models import IssueJob, IssueReason
+from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
 
 documents_cli = AppGroup("documents", help="Certificates and score sheets.")
@@ -21,11 +22,11 @@ def issue_command(session_id: int, processes: int | None):
     session = db.session.get(LiveSession, session_id)
     if session is None:
         raise click.ClickException(f"no session {session_id}")
-    if session.status != "ended":
+    if session.status != SessionStatus.ENDED:
         raise click.ClickException(f"session {session_id} has not ended; documents are issued after the end")
-    job = IssueJob(session_id=session.id, reason="manual", base_url=operations.public_base_url())
+    job = IssueJob(session_id=session.id, reason=IssueReason.MANUAL, base_url=operations.public_base_url(session))
     db.session.add(job)
-    db.session.commit()
+    commit()
     job = operations.run_job(job.id, processes=processes)
     if job.state != "done":
         raise click.ClickException(f"issuing failed: {job.error}")

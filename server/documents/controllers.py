@@ -16,10 +16,13 @@ from flask_login import current_user
 from pdfs.fonts import cjk_font
 from pdfs.signing import check_signature
 from server.access import public, roles, signed_in
+from server.database import commit
 from server.documents import operations
 from server.documents.identity import signer_spec
-from server.documents.models import DocumentKind, IssuedDocument
-from server.documents.util import session_documents
+from server.documents.models import DocumentKind, IssuedDocument, IssueReason
+from server.documents.util import participant_documents, session_documents
+from server.exams.audit import audit
+from server.exams.models import SessionStatus
 from server.exams.util import managed_session, may_manage_session
 from server.extensions import db, limiter
 from server.models import Role
@@ -61,10 +64,11 @@ def progress(session_id: int):
 @roles(*STAFF)
 def issue(session_id: int):
     session = managed_session(current_user, session_id)
-    if session.status != "ended":
+    if session.status != SessionStatus.ENDED:
         flash(_("Documents are issued once the session has ended."), "error")
     else:
-        operations.start_issuing(session, "manual")
+        operations.start_issuing(session, IssueReason.MANUAL)
+        commit()
         flash(_("Issuing has started; this page shows its progress."), "success")
     return redirect(url_for("documents.index", session_id=session.id))
 
@@ -90,6 +94,12 @@ KIND_NAMES = {DocumentKind.CERTIFICATE: "合格证书", DocumentKind.TRAINEE_SHE
 def download_name(document: IssuedDocument) -> str:
     who = f"{document.summary.get('employee_no')}-{document.summary.get('name')}-" if document.participant_id else ""
     return f"{who}{KIND_NAMES[document.kind]}-{document.number}.pdf"
+
+
+@bp.app_template_global("documents_of")
+def documents_of(participant, include_revoked: bool = False) -> list[IssuedDocument]:
+    """A participant's documents, for pages of other features (a result sheet lists them)."""
+    return participant_documents(participant, include_revoked=include_revoked)
 
 
 def _may_download(document: IssuedDocument) -> bool:
@@ -122,11 +132,9 @@ def revoke(document_id: int):
         flash(_("The document was already revoked."), "error")
     else:
         operations.revoke(document, current_user, reason)
-        from server.exams.operations import audit
-
         audit(current_user, "revoke_document", document.session, reason, document=document.number,
               code=document.code)
-        db.session.commit()
+        commit()
         flash(_("Document %(number)s is revoked.", number=document.number), "success")
     return redirect(url_for("documents.index", session_id=document.session_id))
 

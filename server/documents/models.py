@@ -5,6 +5,7 @@ written in one transaction: there is never a code without a PDF or a PDF without
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -12,13 +13,26 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from server.exams.models import LiveSession, Participant
 from server.extensions import db
 from server.models import User, utcnow
+from server.types import one_of
 
 
-class DocumentKind:
-    CERTIFICATE = "certificate"
-    TRAINEE_SHEET = "trainee_sheet"
-    SESSION_SHEET = "session_sheet"
-    ALL = (CERTIFICATE, TRAINEE_SHEET, SESSION_SHEET)
+class DocumentKind(StrEnum):
+    CERTIFICATE = "certificate"  # for each participant who passed
+    TRAINEE_SHEET = "trainee_sheet"  # for each participant
+    SESSION_SHEET = "session_sheet"  # one per session
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class IssueReason(StrEnum):
+    ENDED = "ended"  # the session ended
+    REGRADE = "regrade"  # a regrade superseded documents
+    MANUAL = "manual"  # staff asked (继续签发) or the CLI
 
 
 class IssuedDocument(db.Model):
@@ -49,7 +63,7 @@ class IssuedDocument(db.Model):
         return self.revoked_at is not None
 
     __table_args__ = (
-        sa.CheckConstraint("kind in ('certificate', 'trainee_sheet', 'session_sheet')", name="kind_known"),
+        one_of("kind", DocumentKind, "kind_known"),
         # At most one current (unrevoked) document of a kind per participant: two issuing runs
         # racing each other cannot both succeed.
         sa.Index("uq_issued_document_current", "session_id", "kind", sa.text("coalesce(participant_id, 0)"),
@@ -64,8 +78,8 @@ class IssueJob(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(sa.String(16))  # ended | regrade | manual
-    state: Mapped[str] = mapped_column(sa.String(8), default="queued")  # queued|running|done|failed
+    reason: Mapped[str] = mapped_column(sa.String(16))  # an IssueReason
+    state: Mapped[str] = mapped_column(sa.String(8), default=JobState.QUEUED)
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
@@ -78,4 +92,4 @@ class IssueJob(db.Model):
 
     session: Mapped[LiveSession] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("state in ('queued', 'running', 'done', 'failed')", name="state_known"),)
+    __table_args__ = (one_of("state", JobState, "state_known"), one_of("reason", IssueReason, "reason_known"))

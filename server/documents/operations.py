@@ -2,7 +2,12 @@
 
 Issuing works out what is missing (a certificate for everyone who passed, a score sheet for
 everyone, one session sheet) and issues just that, so a job that was interrupted is resumed by
-running it again.  Each document's code, bytes and hash are committed together."""
+running it again.  Each document's code, bytes and hash are committed together.
+
+Operations flush and the caller commits; a worker process is started only once the job row is
+committed (server.database.after_commit).  ``run_job`` is the exception: it runs in the worker
+process as its own unit of work and commits its progress every few documents.  Documents follow
+the exams' signals (a session ended, a session was regraded): exams never import documents."""
 from __future__ import annotations
 
 import base64
@@ -20,12 +25,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 
 from pdfs.batch import Document, sign_all
+from server.database import after_commit
 from server.documents import pdf
 from server.documents.identity import issuer_name, signer_spec
-from server.documents.models import DocumentKind, IssuedDocument, IssueJob
+from server.documents.models import DocumentKind, IssuedDocument, IssueJob, IssueReason, JobState
 from server.documents.util import session_documents
-from server.exams.models import LiveSession
-from server.exams.results import session_results
+from server.exams import signals
+from server.exams.models import LiveSession, SessionStatus
+from server.exams.results import participant_sheets, session_results
 from server.extensions import db
 from server.models import User, utcnow
 
@@ -47,21 +54,19 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:24]
 
 
-def public_base_url() -> str:
+def public_base_url(session: LiveSession | None = None) -> str:
     """Where verification links point: EXAMHALL_BASE_URL (set it in production), else the
-    address the current request came to, else the one an invigilator last used in this process
-    (a timed paper ends in the background), else localhost."""
+    address the current request came to, else the one staff last used to control ``session``
+    (stored with it: a timed paper ends in the background, maybe in another process), else
+    localhost."""
     configured = current_app.config.get("EXAMHALL_BASE_URL")
     if configured:
         return configured
     if has_request_context():
         return request.url_root.rstrip("/")
-    return current_app.extensions.get("examhall_base_url", "http://localhost:5000")
-
-
-def remember_base_url() -> None:
-    """Keep the address of the current request for work that runs later without one."""
-    current_app.extensions["examhall_base_url"] = request.url_root.rstrip("/")
+    if session is not None and session.base_url:
+        return session.base_url
+    return "http://localhost:5000"
 
 
 @dataclass
@@ -82,6 +87,7 @@ def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
     for document in session_documents(session.id):
         latest[(document.kind, document.participant_id)] = document
     results = session_results(session)
+    sheets = participant_sheets(session)
     issuer = issuer_name()
     wanted: list[tuple[str, object]] = []
     for row in results.rows:
@@ -91,7 +97,7 @@ def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
     wanted.append((DocumentKind.SESSION_SHEET, None))
     pending, present = [], 0
     for kind, row in wanted:
-        participant_id = row.participant.id if row else None
+        participant_id = row.participant_id if row else None
         previous = latest.get((kind, participant_id))
         if previous is not None and (not previous.revoked or previous.revoked_reason != SUPERSEDED):
             present += 1  # issued, or revoked by hand (which stands)
@@ -103,12 +109,12 @@ def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
         if kind == DocumentKind.CERTIFICATE:
             data = pdf.certificate_data(results, row, number, issuer, url)
         elif kind == DocumentKind.TRAINEE_SHEET:
-            data = pdf.trainee_sheet_data(results, row, number, issuer, url)
+            data = pdf.trainee_sheet_data(results, row, sheets[row.participant_id], number, issuer, url)
         else:
             data = pdf.session_sheet_data(results, number, issuer, url)
         summary = {"exam": session.title, "issuer": issuer, "date": pdf.chinese_date(session.ended_at)}
         if row is not None:
-            summary |= {"name": row.user.name, "employee_no": row.user.employee_no,
+            summary |= {"name": row.name, "employee_no": row.employee_no,
                         "score": f"{pdf.number(row.total)} / {pdf.number(row.max_total)}", "passed": row.passed}
         pending.append(Pending(kind, participant_id, version, code, number, data, summary))
     return pending, present
@@ -128,7 +134,7 @@ def run_job(job_id: int, processes: int | None = None) -> IssueJob:
     moving the job's progress; marks the job done, or failed with the reason."""
     job = db.session.get(IssueJob, job_id)
     session = job.session
-    job.state, job.started_at, job.heartbeat_at, job.error = "running", utcnow(), utcnow(), None
+    job.state, job.started_at, job.heartbeat_at, job.error = JobState.RUNNING, utcnow(), utcnow(), None
     job.worker_pid = os.getpid()
     db.session.commit()
     try:
@@ -144,13 +150,13 @@ def run_job(job_id: int, processes: int | None = None) -> IssueJob:
                 job.done, job.heartbeat_at, since = job.done + since, utcnow(), 0
                 db.session.commit()
         job.done += since
-        job.state, job.finished_at, job.heartbeat_at = "done", utcnow(), utcnow()
+        job.state, job.finished_at, job.heartbeat_at = JobState.DONE, utcnow(), utcnow()
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         log.exception("issuing documents for session %s failed", session.id)
         job = db.session.get(IssueJob, job_id)
-        job.state, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+        job.state, job.error, job.finished_at = JobState.FAILED, f"{type(exc).__name__}: {exc}", utcnow()
         db.session.commit()
     return job
 
@@ -162,22 +168,23 @@ def latest_job(session: LiveSession) -> IssueJob | None:
 
 def is_interrupted(job: IssueJob) -> bool:
     beat = job.heartbeat_at or job.created_at
-    return job.state in ("queued", "running") and utcnow() - beat > STALE_AFTER
+    return job.state in (JobState.QUEUED, JobState.RUNNING) and utcnow() - beat > STALE_AFTER
 
 
-def start_issuing(session: LiveSession, reason: str) -> IssueJob | None:
-    """Changes: adds an issuing job for an ended session and starts it in the background, unless
-    one is already under way (that one is returned) or DOCUMENTS_AUTO_ISSUE is off for this
-    automatic reason (None)."""
-    if reason != "manual" and not current_app.config["DOCUMENTS_AUTO_ISSUE"]:
+def start_issuing(session: LiveSession, reason: IssueReason) -> IssueJob | None:
+    """Changes: adds an issuing job for an ended session, started in the background once the
+    caller's transaction commits, unless one is already under way (that one is returned) or
+    DOCUMENTS_AUTO_ISSUE is off for this automatic reason (None)."""
+    if reason != IssueReason.MANUAL and not current_app.config["DOCUMENTS_AUTO_ISSUE"]:
         return None
     job = latest_job(session)
-    if job is not None and job.state in ("queued", "running") and not is_interrupted(job):
+    if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING) and not is_interrupted(job):
         return job
-    job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(), heartbeat_at=utcnow())
+    job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(session), heartbeat_at=utcnow())
     db.session.add(job)
-    db.session.commit()
-    _launch(current_app._get_current_object(), job.id)
+    db.session.flush()
+    app, job_id = current_app._get_current_object(), job.id
+    after_commit(lambda: _launch(app, job_id))
     return job
 
 
@@ -209,7 +216,7 @@ def revoke(document: IssuedDocument, actor: User | None, reason: str) -> None:
 
 def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[int], actor: User) -> int:
     """Changes: revokes as superseded every score sheet of the session (they print keys and
-    points) and the certificates of participants whose result changed.  Returns how many."""
+    points) and the certificates of participants whose result changed; flushes.  Returns how many."""
     count = 0
     for document in session_documents(session.id):
         if document.revoked:
@@ -217,5 +224,27 @@ def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[i
         if document.kind != DocumentKind.CERTIFICATE or document.participant_id in changed_participant_ids:
             revoke(document, actor, SUPERSEDED)
             count += 1
-    db.session.commit()
+    db.session.flush()
     return count
+
+
+# --- what documents do when exams say something happened ---------------------------------------
+
+
+@signals.session_ended.connect
+def _issue_when_ended(session: LiveSession) -> None:
+    """Certificates and score sheets, issued by a worker once the end is committed.  A failure
+    to queue them never undoes the end: the documents page offers to issue again."""
+    try:
+        with db.session.begin_nested():
+            start_issuing(session, IssueReason.ENDED)
+    except Exception:
+        log.exception("session %s: could not queue its documents", session.id)
+
+
+@signals.session_regraded.connect
+def _reissue_after_regrade(session: LiveSession, actor: User, changed_participant_ids: set[int]) -> None:
+    """Documents already issued no longer match: revoke them as superseded and issue new ones,
+    in the regrade's own transaction."""
+    if session.status == SessionStatus.ENDED and supersede_after_regrade(session, changed_participant_ids, actor):
+        start_issuing(session, IssueReason.REGRADE)

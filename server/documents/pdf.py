@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from grading import QuestionType, judge_label
 from pdfs.certificate import CertificateData
 from pdfs.score_sheet import BranchRow, ItemRow, SessionRow, SessionSheetData, SheetQuestion, TraineeSheetData
 from server.exams.models import LiveSession
-from server.exams.results import ResultRow, SessionResults, item_analysis, participant_sheet
+from server.exams.results import ResultRow, SessionResults, SheetLine, item_analysis
 from server.models import utcnow
 
 TYPE_LABELS = {"judge": "判断题", "single": "单选题", "multi": "多选题"}
@@ -42,9 +43,7 @@ def duration(seconds: float | None) -> str:
 
 
 def answer_text(kind: str, answer: str) -> str:
-    if kind == "judge":
-        return {"T": "对", "F": "错"}.get(answer, answer)
-    return answer
+    return judge_label(answer) if kind == QuestionType.JUDGE else answer
 
 
 def document_number(prefix: str, session: LiveSession, participant_id: int | None, version: int) -> str:
@@ -55,24 +54,24 @@ def document_number(prefix: str, session: LiveSession, participant_id: int | Non
 
 def certificate_data(results: SessionResults, row: ResultRow, number_: str, issuer: str, url: str) -> CertificateData:
     session = results.session
-    return CertificateData(number_, row.user.name, row.user.employee_no, row.participant.branch.name, session.title,
+    return CertificateData(number_, row.name, row.employee_no, row.branch, session.title,
                            number(row.total), number(row.max_total), row.passed, chinese_date(session.ended_at),
                            issuer, url)
 
 
-def trainee_sheet_data(results: SessionResults, row: ResultRow, number_: str, issuer: str,
+def trainee_sheet_data(results: SessionResults, row: ResultRow, lines: list[SheetLine], number_: str, issuer: str,
                        url: str) -> TraineeSheetData:
     session = results.session
     show_key = session.show_key != "never"
     questions = []
-    for line in participant_sheet(row.participant):
+    for line in lines:
         q = line.question
         options = [(letter, text) for letter, text in sorted(q.options.items())] if q.type != "judge" else []
         questions.append(SheetQuestion(line.position, TYPE_LABELS.get(q.type, q.type), q.stem, options,
                                        answer_text(q.type, line.choice),
                                        answer_text(q.type, q.answer) if show_key else None,
                                        number(line.points), number(q.points), VOID_LABELS.get(q.void or "", "")))
-    return TraineeSheetData(number_, row.user.name, row.user.employee_no, row.participant.branch.name, session.title,
+    return TraineeSheetData(number_, row.name, row.employee_no, row.branch, session.title,
                             chinese_date(session.ended_at), issuer, number(row.total), number(row.max_total),
                             row.rank, len(results.rows), row.passed, duration(row.seconds), questions, url)
 
@@ -98,7 +97,7 @@ def session_sheet_data(results: SessionResults, number_: str, issuer: str, url: 
     return SessionSheetData(
         number_, session.title, chinese_date(session.ended_at), issuer, number(maximum), number(results.threshold),
         statistics, results.distribution,
-        [SessionRow(r.rank, r.user.name, r.user.employee_no, r.participant.branch.name, number(r.total), r.passed,
+        [SessionRow(r.rank, r.name, r.employee_no, r.branch, number(r.total), r.passed,
                     r.answered, duration(r.seconds)) for r in rows],
         [BranchRow(b["branch"], b["count"], b["passed"], f"{b['pass_rate']:.0%}", f"{b['mean']:.1f}")
          for b in results.by_branch],

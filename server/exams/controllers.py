@@ -12,11 +12,17 @@ from flask_login import current_user
 from grading import Void
 from server.access import require_in_scope, roles, signed_in
 from server.branches.util import visible_branches
-from server.documents.util import participant_documents
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.exams import exports, operations
-from server.exams.models import LiveSession, Participant
-from server.exams.results import item_analysis, participant_sheet, regrade_preview, session_results
+from server.exams.models import LiveSession, Participant, SessionStatus
+from server.exams.results import (
+    item_analysis,
+    participant_row,
+    participant_sheet,
+    regrade_preview,
+    session_results,
+)
 from server.exams.util import (
     managed_session,
     participations,
@@ -26,7 +32,7 @@ from server.exams.util import (
 )
 from server.extensions import db
 from server.models import Branch, Role
-from server.papers.models import Paper
+from server.papers.models import Paper, ShowKey
 from server.papers.util import may_manage_paper, visible_papers
 from server.tables import UploadError
 from server.users.roster import employee_numbers_in_file, pasted_employee_numbers
@@ -72,11 +78,12 @@ def create():
             roster = roster_from_branch(require_in_scope(current_user, branch))
         try:
             session = operations.create_session(current_user, paper, request.form.get("title", ""),
-                                                request.form.get("mode", "paced"), roster)
+                                                request.form.get("pacing", "paced"), roster)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             flash(exc.message, "error")
         else:
+            commit()
             return redirect(url_for("exams.show", session_id=session.id))
     return render_template("exams/new.html", papers=papers, branches=branches,
                            selected=request.args.get("paper", type=int))
@@ -131,9 +138,11 @@ def participant(session_id: int, participant_id: int):
     member = db.session.get(Participant, participant_id)
     if member is None or member.session_id != session.id:
         abort(404)
-    row = next(r for r in session_results(session).rows if r.participant.id == member.id)
-    return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
-                           show_key=True, documents=participant_documents(member, include_revoked=True))
+    row = participant_row(session, member.id)
+    if row is None:
+        abort(404)  # removed from the roster: no result
+    return render_template("exams/sheet.html", session=session, row=row, participant=member,
+                           lines=participant_sheet(member), show_key=True, staff_view=True)
 
 
 @bp.route("/sessions/<int:session_id>/analysis")
@@ -145,46 +154,43 @@ def analysis(session_id: int):
 
 
 def _regrade_input(session: LiveSession) -> tuple[dict[int, str], dict[int, Void]]:
-    keys, voids = {}, {}
+    """The keys as typed (checked by the operation) and the voids chosen, question id -> value."""
+    typed, voids = {}, {}
     for question in session.questions:
-        key = (request.form.get(f"key_{question.id}") or "").strip().upper()
-        if key and key != question.answer:
-            keys[question.id] = {"对": "T", "错": "F"}.get(key, "".join(sorted(key)))
+        key = (request.form.get(f"key_{question.id}") or "").strip()
+        if key:
+            typed[question.id] = key
         void = request.form.get(f"void_{question.id}") or ""
-        if void in ("full_points", "remove"):
+        if void in tuple(Void):
             voids[question.id] = Void(void)
-    return keys, voids
+    return typed, voids
 
 
 @bp.route("/sessions/<int:session_id>/regrade", methods=["GET", "POST"])
 @roles(*STAFF)
 def regrade(session_id: int):
+    """Dry run, then apply: the regrade, the documents it supersedes and the reissue job are one
+    transaction (documents listen to exams.signals.session_regraded)."""
     session = _session(session_id)
-    lines, keys, voids = None, {}, {}
+    lines, typed, voids, error = None, {}, {}, None
     if request.method == "POST":
-        keys, voids = _regrade_input(session)
-        if request.form.get("action") == "apply":
-            try:
-                regraded = operations.apply_regrade(current_user, session, keys, voids, request.form.get("reason", ""))
-            except OperationError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
+        typed, voids = _regrade_input(session)
+        try:
+            if request.form.get("action") == "apply":
+                regraded = operations.apply_regrade(current_user, session, typed, voids,
+                                                    request.form.get("reason", ""))
+                commit()
                 flash(_("Regrade applied: %(n)d results changed.", n=len(regraded.changed)), "success")
-                if regraded.applied:
-                    _reissue(session, regraded.changed)
                 return redirect(url_for("exams.results", session_id=session.id))
-        lines = regrade_preview(session, keys, voids)
-    return render_template("exams/regrade.html", session=session, lines=lines, keys=keys, voids=voids)
-
-
-def _reissue(session: LiveSession, changed) -> None:
-    """Documents already issued no longer match: revoke them as superseded and issue new ones."""
-    from server.documents import operations as documents
-
-    if session.status == "ended" and documents.supersede_after_regrade(
-            session, {line.participant.id for line in changed}, current_user):
-        documents.start_issuing(session, "regrade")
+            lines = regrade_preview(session, operations.checked_keys(session, typed), voids)
+        except OperationError as exc:
+            rollback()
+            flash(exc.message, "error")
+            error = exc
+    status = 400 if error else 200
+    return render_template("exams/regrade.html", session=session, lines=lines, typed=typed, voids=voids,
+                           error_field=error.field if error else None,
+                           error_message=error.message if error else None), status
 
 
 @bp.route("/my/results")
@@ -200,11 +206,14 @@ def my_sheet(participant_id: int):
     if member is None or member.user_id != current_user.id:
         abort(404)
     session = member.session
-    if session.status != "ended":
+    if session.status != SessionStatus.ENDED:
         abort(404)  # nothing, not even the key, before the session ends
-    row = next(r for r in session_results(session).rows if r.participant.id == member.id)
-    return render_template("exams/sheet.html", session=session, row=row, lines=participant_sheet(member),
-                           show_key=session.show_key != "never", documents=participant_documents(member))
+    row = participant_row(session, member.id)
+    if row is None:
+        abort(404)
+    return render_template("exams/sheet.html", session=session, row=row, participant=member,
+                           lines=participant_sheet(member), show_key=session.show_key != ShowKey.NEVER,
+                           staff_view=False)
 
 
 STATUS_LABELS = {"lobby": _l("Lobby"), "running": _l("Running"), "paused": _l("Paused"), "ended": _l("Ended")}

@@ -13,7 +13,7 @@ HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通
 
 
 def result_rows(results: SessionResults) -> list[list]:
-    return [[r.rank, r.user.employee_no, r.user.name, r.participant.branch.name, float(r.total),
+    return [[r.rank, r.employee_no, r.name, r.branch, float(r.total),
              float(r.max_total), "通过" if r.passed else "未通过", r.answered,
              round(r.seconds) if r.seconds is not None else ""] for r in results.rows]
 

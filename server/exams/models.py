@@ -3,27 +3,44 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grading import MultiRule, Outcome, QuestionType, Void
 from server.extensions import db
 from server.models import Branch, User, utcnow
-from server.papers.models import Paper
-from server.types import Points
+from server.papers.models import Paper, Selection, ShowKey
+from server.types import Points, one_of
+
+
+class SessionStatus(StrEnum):
+    LOBBY = "lobby"  # trainees may enter; nothing is frozen yet
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class Pacing(StrEnum):
+    """Who moves the exam on."""
+
+    PACED = "paced"  # the invigilator opens each question, with its own deadline
+    TIMED = "timed"  # the whole paper at once, one deadline
 
 
 class LiveSession(db.Model):
-    """One sitting of a paper.  Scoring settings are copied from the paper at creation so that
-    later edits to the paper never change a session."""
+    """One sitting of a paper.  Every paper setting the session uses (scoring, shuffles, how
+    questions are chosen, timings, when keys are shown) is copied into it at creation: a session
+    never reads its paper's settings again, and questions are frozen when it starts."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_id: Mapped[int] = mapped_column(sa.ForeignKey("paper.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(120))
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    mode: Mapped[str] = mapped_column(sa.String(8), default="paced")  # paced | timed
-    status: Mapped[str] = mapped_column(sa.String(8), default="lobby")  # lobby|running|paused|ended
+    pacing: Mapped[str] = mapped_column(sa.String(8), default=Pacing.PACED)
+    status: Mapped[str] = mapped_column(sa.String(8), default=SessionStatus.LOBBY)
     join_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     seed: Mapped[int] = mapped_column(sa.BigInteger)
     multi_rule: Mapped[str] = mapped_column(sa.String(8))
@@ -32,7 +49,15 @@ class LiveSession(db.Model):
     speed_bonus_points: Mapped[Decimal | None] = mapped_column(Points)
     speed_bonus_seconds: Mapped[int | None]
     show_key: Mapped[str] = mapped_column(sa.String(16))
+    selection: Mapped[str] = mapped_column(sa.String(8), default=Selection.FIXED)
+    shuffle_questions: Mapped[bool] = mapped_column(default=False)
+    shuffle_options: Mapped[bool] = mapped_column(default=False)
+    # The address staff last used to control the session: verification links in documents
+    # issued when it ends in the background (a timed paper's deadline) point there.
+    base_url: Mapped[str | None] = mapped_column(sa.String(200))
     max_total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
+    # Moved on by whatever changes results (the end, a regrade): cached tables key on it.
+    results_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -58,9 +83,27 @@ class LiveSession(db.Model):
         foreign_keys="SessionQuestion.session_id")
 
     __table_args__ = (
-        sa.CheckConstraint("mode in ('paced', 'timed')", name="mode_known"),
-        sa.CheckConstraint("status in ('lobby', 'running', 'paused', 'ended')", name="status_known"),
+        one_of("pacing", Pacing, "pacing_known"),
+        one_of("status", SessionStatus, "status_known"),
+        one_of("selection", Selection, "selection_known"),
+        one_of("multi_rule", MultiRule, "rule_known"),
+        one_of("show_key", ShowKey, "show_key_known"),
     )
+
+    @property
+    def paced(self) -> bool:
+        return self.pacing == Pacing.PACED
+
+    @property
+    def uniform(self) -> bool:
+        """Every trainee sees the same question payloads (no draw, no shuffles), from the
+        session's own frozen settings."""
+        return self.selection == Selection.FIXED and not (self.shuffle_questions or self.shuffle_options)
+
+    @property
+    def deadline(self) -> datetime | None:
+        """The deadline that runs: the open question's (paced) or the paper's (timed)."""
+        return self.question_deadline_at if self.paced else self.deadline_at
 
 
 class SessionQuestion(db.Model):
@@ -82,7 +125,11 @@ class SessionQuestion(db.Model):
 
     session: Mapped[LiveSession] = relationship(back_populates="questions", foreign_keys=[session_id])
 
-    __table_args__ = (sa.UniqueConstraint("session_id", "question_id", name="uq_session_question_source"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "question_id", name="uq_session_question_source"),
+        one_of("type", QuestionType, "type_known"),
+        one_of("void", Void, "void_known"),
+    )
 
 
 def is_connected(connected_at: datetime | None, disconnected_at: datetime | None) -> bool:
@@ -144,6 +191,7 @@ class Answer(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "session_question_id", name="uq_answer_participant_question"),
+        one_of("outcome", Outcome, "outcome_known"),
     )
 
 

@@ -1,6 +1,6 @@
 """Writes to exam sessions: creating one, freezing its questions, recording answers, ending it,
-regrading it.  Each function validates, changes, and says what it changed; record_answer leaves
-the commit to its caller so that the live engine can commit answers in groups."""
+regrading it.  Each function validates, changes and flushes, and says what it changed; none
+commits: the request or the live event handler commits once (server.database.commit)."""
 from __future__ import annotations
 
 import secrets
@@ -11,15 +11,27 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from grading import Outcome, Policy, QuestionSnapshot, Response, grade_answer, normalize_choice
+from grading import (
+    KeyProblem,
+    QuestionType,
+    Recording,
+    StoredAnswer,
+    Void,
+    check_key,
+    decide_answer,
+    passed,
+)
 from server.bank.models import Question
 from server.errors import OperationError
-from server.exams.models import Answer, AuditEntry, LiveSession, Participant, SessionQuestion
+from server.exams import signals
+from server.exams.audit import audit
+from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
+from server.exams.results import forget_results, regrade_preview
 from server.exams.scoring import counted_max, policy_for, snapshot
 from server.extensions import db
 from server.models import User, utcnow
 from server.papers import draw
-from server.papers.models import Paper
+from server.papers.models import Paper, Selection
 from server.papers.util import rule_pool
 
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -32,26 +44,27 @@ def _join_code() -> str:
             return code
 
 
-def create_session(actor: User, paper: Paper, title: str, mode: str, roster: list[User]) -> LiveSession:
-    """Changes: adds a session in the lobby with ``roster`` as participants; the paper's scoring
-    settings are copied into it."""
-    if mode not in ("paced", "timed"):
-        raise OperationError(_("Choose paced or timed."), field="mode")
+def create_session(actor: User, paper: Paper, title: str, pacing: str, roster: list[User]) -> LiveSession:
+    """Changes: adds a session in the lobby with ``roster`` as participants.  Every paper
+    setting the session will use is copied into it now; it never reads them from the paper again."""
+    if pacing not in tuple(Pacing):
+        raise OperationError(_("Choose paced or timed."), field="pacing")
     if not (paper.questions or paper.rules):
         raise OperationError(_("The paper has no questions."), field="paper_id")
     title = (title or paper.name).strip()[:120]
     session = LiveSession(
-        paper=paper, title=title, branch_id=actor.branch_id, created_by_id=actor.id, mode=mode,
+        paper=paper, title=title, branch_id=actor.branch_id, created_by_id=actor.id, pacing=pacing,
         join_code=_join_code(), seed=secrets.randbits(48), multi_rule=paper.multi_rule,
         rounding_step=paper.rounding_step, pass_percent=paper.pass_percent,
         speed_bonus_points=paper.speed_bonus_points, speed_bonus_seconds=paper.speed_bonus_seconds,
-        show_key=paper.show_key, question_seconds=paper.question_seconds or 30,
+        show_key=paper.show_key, selection=paper.selection, shuffle_questions=paper.shuffle_questions,
+        shuffle_options=paper.shuffle_options, question_seconds=paper.question_seconds or 30,
         paper_seconds=paper.paper_seconds or 1800, tab_switch_limit=paper.tab_switch_limit)
     db.session.add(session)
     db.session.flush()
     for user in {u.id: u for u in roster}.values():
         db.session.add(Participant(session_id=session.id, user_id=user.id, branch_id=user.branch_id))
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -67,15 +80,17 @@ def _freeze_question(session: LiveSession, question: Question, position: int, po
 
 def freeze(session: LiveSession) -> None:
     """Changes: snapshots the session's questions (later bank edits never reach them), draws
-    and shuffles each participant's paper deterministically from the session seed, records
-    the draw on the participant, and sets the session's maximum.  Does not commit."""
+    and shuffles each participant's paper deterministically from the session seed (with the
+    session's own copy of the paper's settings), records the draw on the participant, and sets
+    the session's maximum.  The paper's question list and rules cannot change meanwhile: a paper
+    with a session that has not ended refuses edits (papers.operations)."""
     if session.questions:
         return
     paper = session.paper
     participants = list(db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)))
     frozen: dict[int, SessionQuestion] = {}
     orders: dict[int, list[int]] = {}
-    if paper.mode == "fixed":
+    if session.selection == Selection.FIXED:
         for entry in paper.questions:
             points = entry.points or paper.points_for(entry.question.type)
             frozen[entry.question_id] = _freeze_question(session, entry.question, entry.position, points)
@@ -94,101 +109,115 @@ def freeze(session: LiveSession) -> None:
             question = db.session.get(Question, question_id)
             frozen[question_id] = _freeze_question(session, question, position, paper.points_for(question.type))
     db.session.flush()
+    by_id = {q.id: q for q in frozen.values()}
     for participant in participants:
         order = [frozen[q].id for q in orders[participant.id]]
-        if paper.shuffle_questions:
+        if session.shuffle_questions:
             draw.rng_for(session.seed, participant.user_id, "order").shuffle(order)
         participant.question_order = order
-        if paper.shuffle_options:
+        if session.shuffle_options:
             rng = draw.rng_for(session.seed, participant.user_id, "options")
-            by_id = {q.id: q for q in frozen.values()}
             participant.option_orders = {str(i): draw.option_order(sorted(by_id[i].options), rng)
                                          for i in order if by_id[i].options}
     first = participants[0].question_order if participants else [q.id for q in frozen.values()]
     session.max_total = counted_max(list(frozen.values()), first)
+    db.session.flush()
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What happened to an answer: "saved", "duplicate" (already had it), "stale" (a later
-    answer was already saved) or "invalid"; with the points now counted for the question."""
+    """What happened to an answer (a grading.Recording), with the points now counted for the
+    question and the participant's total."""
 
-    status: str
+    status: Recording
     points: Decimal = Decimal(0)
     outcome: str = ""
     total: Decimal = Decimal(0)
 
 
-_LOOK_UP = object()
+def stored_answer(answer) -> StoredAnswer | None:
+    """An Answer (or a row with its fields) as grading's decision reads it."""
+    if answer is None:
+        return None
+    return StoredAnswer(answer.choice, answer.seq, answer.points, answer.bonus, answer.outcome)
+
+
+def seconds_into(session: LiveSession, now: datetime) -> float | None:
+    """Seconds from the opening of what the trainee answers (the question, or the paper)."""
+    opened = session.question_opened_at if session.pacing == Pacing.PACED else session.started_at
+    return (now - opened).total_seconds() if opened else None
 
 
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
-                  display_choice: str, seq: int, seconds: float | None = None,
-                  now: datetime | None = None, existing=_LOOK_UP, prefetched: dict | None = None,
-                  create=None, snap: QuestionSnapshot | None = None, policy: Policy | None = None) -> Recorded:
-    """Changes: grades the answer and stores it if its sequence number is the highest seen for
-    this question, adjusting the participant's total by the difference (constant work, no
-    rescans).  The caller commits (the live engine commits answers in groups).  ``existing``
-    is the stored answer when the caller has already loaded it (None: there is none); ``create``
-    makes a new answer row when the caller writes rows itself (the live writer), instead of an
-    ORM object added to the session.  ``participant`` and ``existing`` may be such rows too.
-    ``snap`` and ``policy``: the question's snapshot and the session's policy, when the caller
-    grades many answers to the same question."""
-    snap = snap or snapshot(question)
-    order = participant.option_orders.get(str(question.id)) if participant.option_orders else None
-    choice = normalize_choice(snap, draw.to_canonical(order, display_choice or ""))
-    if choice is None or question.id not in participant.question_order:
-        return Recorded("invalid", total=participant.total)
-    if existing is _LOOK_UP:
-        existing = db.session.scalar(sa.select(Answer).where(
-            Answer.participant_id == participant.id, Answer.session_question_id == question.id))
-    if existing is not None and existing.seq >= seq:
-        status = "duplicate" if existing.seq == seq and existing.choice == choice else "stale"
-        return Recorded(status, existing.points, existing.outcome, participant.total)
-    grade = grade_answer(snap, Response(question.id, choice, seconds), policy or policy_for(session))
-    if question.void == "full_points":
-        grade = type(grade)(question.points, Outcome.CORRECT, grade.bonus)
-    counted = Decimal(0) if question.void == "remove" else grade.points + grade.bonus
+                  display_choice: str, seq: int, now: datetime | None = None) -> Recorded:
+    """Changes: stores the answer if its sequence number is the highest seen for this question,
+    graded, and moves the participant's total by the difference (grading.decide_answer).  Reads
+    the stored answer itself; the live writer has its own adapter for its batch rows."""
+    now = now or utcnow()
+    existing = db.session.scalar(sa.select(Answer).where(
+        Answer.participant_id == participant.id, Answer.session_question_id == question.id))
+    order = (participant.option_orders or {}).get(str(question.id))
+    decision = decide_answer(snapshot(question), draw.to_canonical(order, display_choice or ""), seq,
+                             seconds_into(session, now), stored_answer(existing), policy_for(session),
+                             assigned=question.id in participant.question_order)
+    if decision.status is not Recording.SAVED:
+        if existing is None:
+            return Recorded(decision.status, total=participant.total)
+        return Recorded(decision.status, existing.points, existing.outcome, participant.total)
     if existing is None:
-        if create is not None:
-            existing = create(participant.id, question.id)
-        else:
-            existing = Answer(participant_id=participant.id, session_question_id=question.id)
-            db.session.add(existing)
-        if prefetched is not None:
-            prefetched[(participant.id, question.id)] = existing
+        existing = Answer(participant_id=participant.id, session_question_id=question.id)
+        db.session.add(existing)
         participant.answered += 1
-        previous = Decimal(0)
-    else:
-        previous = Decimal(0) if question.void == "remove" else existing.points + existing.bonus
-    existing.choice, existing.seq, existing.seconds = choice, seq, seconds
+    grade = decision.grade
+    existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, seq, \
+        seconds_into(session, now), now
     existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
-    existing.received_at = now or utcnow()
-    participant.total = participant.total - previous + counted
-    return Recorded("saved", grade.points, grade.outcome.value, participant.total)
+    participant.total = participant.total + decision.delta
+    participant.last_seq = max(participant.last_seq, seq)
+    db.session.flush()
+    return Recorded(decision.status, grade.points, grade.outcome.value, participant.total)
 
 
 def end_session(session: LiveSession, now: datetime | None = None) -> None:
-    """Changes: ends the session and records pass/fail for every participant."""
-    from grading import passed
-
-    session.status = "ended"
+    """Changes: ends the session and records pass/fail for every participant (absentees, who
+    never answered, fail with 0); tells whoever listens (documents) that it ended."""
+    session.status = SessionStatus.ENDED
     session.ended_at = session.ended_at or now or utcnow()
+    session.question_open = False
     questions = list(session.questions)
     for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
         maximum = counted_max(questions, participant.question_order) if participant.question_order else Decimal(0)
         participant.passed = passed(participant.total, maximum, session.pass_percent)
         participant.finished_at = participant.finished_at or session.ended_at
-    db.session.commit()
+    db.session.flush()
+    forget_results(session)
+    signals.session_ended.send(session)
 
 
-def audit(actor: User | None, action: str, session: LiveSession | None, reason: str = "",
-          **details) -> AuditEntry:
-    """Changes: adds an audit entry (committed with the caller's transaction)."""
-    entry = AuditEntry(actor_id=actor.id if actor else None, action=action,
-                       session_id=session.id if session else None, reason=reason, details=details)
-    db.session.add(entry)
-    return entry
+KEY_PROBLEMS = {
+    KeyProblem.NOT_TRUE_FALSE: lambda: _("A true/false key is 对 or 错."),
+    KeyProblem.NOT_LETTERS: lambda: _("Write the key as option letters, e.g. ACD."),
+    KeyProblem.NOT_AN_OPTION: lambda: _("The key names a letter this question has no option for."),
+    KeyProblem.SINGLE_WITH_MANY: lambda: _("A single-choice question has exactly one answer letter."),
+}
+
+
+def checked_keys(session: LiveSession, typed: dict[int, str]) -> dict[int, str]:
+    """Keys as staff typed them (question id -> text), in stored form; OperationError naming
+    the first field at fault (``key_<id>``) when a key is not valid for its question."""
+    questions = {q.id: q for q in session.questions}
+    keys = {}
+    for question_id, text in typed.items():
+        question = questions.get(question_id)
+        if question is None:
+            raise OperationError(_("There is no such question in this session."), field=f"key_{question_id}")
+        options = tuple(question.options) if question.type != QuestionType.JUDGE else ()
+        key, problem = check_key(question.type, options, text)
+        if problem is not None:
+            raise OperationError(_("Question %(position)d: %(problem)s", position=question.position,
+                                   problem=KEY_PROBLEMS[problem]()), field=f"key_{question_id}")
+        keys[question_id] = key
+    return keys
 
 
 @dataclass(frozen=True)
@@ -200,17 +229,18 @@ class Regraded:
     changed: list
 
 
-def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids: dict, reason: str) -> Regraded:
+def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids: dict[int, Void],
+                  reason: str) -> Regraded:
     """Changes: the session's keys and voids, every affected answer's points, each participant's
-    total and pass/fail; adds an audit entry with who, why and every change.  Applying the same
-    regrade again changes nothing and records nothing."""
-    from server.exams.results import regrade_preview
-
+    total and pass/fail; adds an audit entry with who, why and every change; tells whoever
+    listens (documents supersede and reissue) in the same transaction.  ``keys`` as typed: each
+    is checked against its question.  Applying the same regrade again changes nothing."""
     if not (reason or "").strip():
         raise OperationError(_("Say why the session is regraded."), field="reason")
+    keys = checked_keys(session, keys)
     questions = {q.id: q for q in session.questions}
     keys = {q: k for q, k in keys.items() if questions[q].answer != k}
-    voids = {q: v for q, v in voids.items() if questions[q].void != v.value}
+    voids = {q: Void(v) for q, v in voids.items() if q in questions and questions[q].void != Void(v)}
     if not keys and not voids:
         return Regraded(applied=False, changed=[])
     lines = regrade_preview(session, keys, voids)
@@ -218,18 +248,25 @@ def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids
         questions[question_id].answer = key
     for question_id, void in voids.items():
         questions[question_id].void = void.value
+    answers = {a.id: a for a in db.session.scalars(sa.select(Answer).where(
+        Answer.id.in_([answer_id for line in lines for answer_id in line.new_points])))}
     for line in lines:
         for answer_id, (points, bonus, outcome) in line.new_points.items():
-            answer = db.session.get(Answer, answer_id)
+            answer = answers[answer_id]
             answer.points, answer.bonus, answer.outcome = points, bonus, outcome
         line.participant.total = line.new_total
-        if session.status == "ended":
+        if session.status == SessionStatus.ENDED:
             line.participant.passed = line.new_passed
+    session.max_total = counted_max(list(questions.values()), lines[0].participant.question_order) \
+        if lines else session.max_total
     changed = [line for line in lines if line.changed]
     audit(actor, "regrade", session, reason.strip(),
           keys={str(q): k for q, k in keys.items()}, voids={str(q): v.value for q, v in voids.items()},
-          changes=[{"participant": line.participant.id, "employee_no": line.participant.user.employee_no,
+          changes=[{"participant": line.participant.id, "employee_no": line.employee_no,
                     "old_total": str(line.old_total), "new_total": str(line.new_total),
                     "old_passed": line.old_passed, "new_passed": line.new_passed} for line in changed])
-    db.session.commit()
+    db.session.flush()
+    forget_results(session)
+    signals.session_regraded.send(session, actor=actor, changed_participant_ids={line.participant.id
+                                                                                 for line in changed})
     return Regraded(applied=True, changed=changed)

@@ -1,34 +1,47 @@
-"""Results of a session: the table, statistics, per-branch breakdown, one participant's sheet,
-item analysis and regrades.  Reads the stored grades; the arithmetic is grading/'s."""
+"""Results of a session: the table, statistics, per-branch breakdown, one participant's row and
+sheet, item analysis and the regrade preview.  Reads the stored grades in a fixed number of
+queries whatever the roster's size; the arithmetic is grading/'s.
+
+An ended session's table is kept per process, keyed by the session's ``results_version``, which
+ending and every regrade move on: a process never serves a table another one has outdated."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 
 from grading import (
-    Grade,
+    Attempt,
     Outcome,
     Response,
     Void,
     analyse_items,
     competition_ranks,
-    grade_answer,
     pass_threshold,
     passed,
+    regrade,
 )
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion
+from grading.model import Grade
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus
 from server.exams.scoring import counted_max, policy_for, snapshot
 from server.extensions import db
-from server.models import User
+from server.models import Branch, User
+
+CACHED_SESSIONS = 16  # ended sessions' tables kept per process
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResultRow:
-    participant: Participant
-    user: User
+    """One participant's result, as plain data (rows outlive the database session in the cache)."""
+
+    participant_id: int
+    employee_no: str
+    name: str
+    branch: str
     total: Decimal
     max_total: Decimal
     rank: int
@@ -49,37 +62,47 @@ class SessionResults:
     distribution: list[tuple[str, int]]
     by_branch: list[dict] = field(default_factory=list)
 
-
-def _participants(session: LiveSession) -> list[Participant]:
-    return list(db.session.scalars(sa.select(Participant).where(
-        Participant.session_id == session.id, Participant.removed.is_(False))))
+    def row(self, participant_id: int) -> ResultRow | None:
+        return next((r for r in self.rows if r.participant_id == participant_id), None)
 
 
-def _seconds(session: LiveSession, participant: Participant) -> float | None:
-    start, end = session.started_at, participant.finished_at or session.ended_at
+def _seconds(session: LiveSession, finished_at: datetime | None) -> float | None:
+    start, end = session.started_at, finished_at or session.ended_at
     return (end - start).total_seconds() if start and end else None
 
 
 SORT_KEYS = {
-    "rank": lambda r: (r.rank, r.user.employee_no),
-    "name": lambda r: r.user.name,
-    "employee_no": lambda r: r.user.employee_no,
-    "branch": lambda r: (r.participant.branch.name, r.rank),
-    "total": lambda r: (-r.total, r.user.employee_no),
+    "rank": lambda r: (r.rank, r.employee_no),
+    "name": lambda r: r.name,
+    "employee_no": lambda r: r.employee_no,
+    "branch": lambda r: (r.branch, r.rank),
+    "total": lambda r: (-r.total, r.employee_no),
     "time": lambda r: (r.seconds is None, r.seconds or 0),
 }
 
 
-def session_results(session: LiveSession, sort: str = "rank", bins: int = 10) -> SessionResults:
+def _roster(session: LiveSession, only: int | None = None):
+    """Participants (not removed) with their name, number and branch: one query."""
+    query = (sa.select(Participant.id, Participant.total, Participant.answered, Participant.question_order,
+                       Participant.finished_at, User.employee_no, User.name, Branch.name.label("branch"))
+             .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
+             .where(Participant.session_id == session.id, Participant.removed.is_(False)))
+    if only is not None:
+        query = query.where(Participant.id == only)
+    return db.session.execute(query).all()
+
+
+def _build(session: LiveSession, bins: int) -> SessionResults:
     questions = list(session.questions)
-    participants = _participants(session)
-    ranks = competition_ranks({p.id: p.total for p in participants})
+    people = _roster(session)
+    ranks = competition_ranks({p.id: p.total for p in people})
     rows = []
-    for p in participants:
+    for p in people:
         maximum = counted_max(questions, p.question_order) if p.question_order else Decimal(0)
-        rows.append(ResultRow(p, p.user, p.total, maximum, ranks[p.id],
-                              passed(p.total, maximum, session.pass_percent), p.answered, _seconds(session, p)))
-    rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["rank"]))
+        rows.append(ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, ranks[p.id],
+                              passed(p.total, maximum, session.pass_percent), p.answered,
+                              _seconds(session, p.finished_at)))
+    rows.sort(key=SORT_KEYS["rank"])
     maximum = max((r.max_total for r in rows), default=session.max_total)
     totals = [r.total for r in rows]
     width = maximum / bins if maximum else Decimal(1)
@@ -89,7 +112,7 @@ def session_results(session: LiveSession, sort: str = "rank", bins: int = 10) ->
     distribution = [(f"{(width * i).normalize():f}–{(width * (i + 1)).normalize():f}", counts[i]) for i in range(bins)]
     branches: dict[str, list[ResultRow]] = {}
     for row in rows:
-        branches.setdefault(row.participant.branch.name, []).append(row)
+        branches.setdefault(row.branch, []).append(row)
     by_branch = [{"branch": name, "count": len(group),
                   "passed": sum(r.passed for r in group),
                   "pass_rate": sum(r.passed for r in group) / len(group),
@@ -102,6 +125,49 @@ def session_results(session: LiveSession, sort: str = "rank", bins: int = 10) ->
         max(totals, default=Decimal(0)), min(totals, default=Decimal(0)), distribution, by_branch)
 
 
+def _cache() -> OrderedDict:
+    return current_app.extensions.setdefault("examhall_results", OrderedDict())
+
+
+def session_results(session: LiveSession, sort: str = "rank", bins: int = 10) -> SessionResults:
+    """The whole table in two queries (the questions, the roster with names and branches); an
+    ended session's comes from this process's cache while its results_version stands."""
+    cacheable = session.status == SessionStatus.ENDED and bins == 10
+    key = (session.id, session.results_version)
+    cache = _cache() if cacheable else None
+    results = cache.get(key) if cache is not None else None
+    if results is None:
+        results = _build(session, bins)
+        if cache is not None:
+            cache[key] = replace(results, session=None)
+            while len(cache) > CACHED_SESSIONS:
+                cache.popitem(last=False)
+    elif cache is not None:
+        cache.move_to_end(key)
+    ordered = sorted(results.rows, key=SORT_KEYS.get(sort, SORT_KEYS["rank"]))
+    return replace(results, session=session, rows=ordered)
+
+
+def forget_results(session: LiveSession) -> None:
+    """Changes: moves the session's results_version on, so that every process builds its table
+    again (call after anything that changes results: the end, a regrade)."""
+    session.results_version = (session.results_version or 0) + 1
+
+
+def participant_row(session: LiveSession, participant_id: int) -> ResultRow | None:
+    """One participant's row without building the table: their rank is one count of those
+    ahead (competition ranking, as the table's)."""
+    found = _roster(session, participant_id)
+    if not found:
+        return None
+    p = found[0]
+    ahead = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(
+        Participant.session_id == session.id, Participant.removed.is_(False), Participant.total > p.total))
+    maximum = counted_max(list(session.questions), p.question_order) if p.question_order else Decimal(0)
+    return ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, ahead + 1,
+                     passed(p.total, maximum, session.pass_percent), p.answered, _seconds(session, p.finished_at))
+
+
 @dataclass
 class SheetLine:
     position: int
@@ -111,13 +177,9 @@ class SheetLine:
     outcome: str
 
 
-def participant_sheet(participant: Participant) -> list[SheetLine]:
-    """Every question in the order the participant had it, with their answer, the key and points."""
-    by_id = {q.id: q for q in participant.session.questions}
-    answers = {a.session_question_id: a for a in db.session.scalars(
-        sa.select(Answer).where(Answer.participant_id == participant.id))}
+def _lines(order: list[int], by_id: dict[int, SessionQuestion], answers: dict[int, Answer]) -> list[SheetLine]:
     lines = []
-    for position, question_id in enumerate(participant.question_order, start=1):
+    for position, question_id in enumerate(order, start=1):
         answer = answers.get(question_id)
         lines.append(SheetLine(position, by_id[question_id], answer.choice if answer else "",
                                (answer.points + answer.bonus) if answer else Decimal(0),
@@ -125,73 +187,80 @@ def participant_sheet(participant: Participant) -> list[SheetLine]:
     return lines
 
 
-def _stored(session: LiveSession) -> tuple[list[Participant], dict[int, dict[int, Answer]]]:
-    participants = _participants(session)
-    answers: dict[int, dict[int, Answer]] = {p.id: {} for p in participants}
-    rows = db.session.scalars(sa.select(Answer).join(Participant).where(
-        Participant.session_id == session.id, Participant.removed.is_(False)))
-    for answer in rows:
+def participant_sheet(participant: Participant) -> list[SheetLine]:
+    """Every question in the order the participant had it, with their answer, the key and points."""
+    by_id = {q.id: q for q in participant.session.questions}
+    answers = {a.session_question_id: a for a in db.session.scalars(
+        sa.select(Answer).where(Answer.participant_id == participant.id))}
+    return _lines(participant.question_order, by_id, answers)
+
+
+def participant_sheets(session: LiveSession) -> dict[int, list[SheetLine]]:
+    """Every participant's sheet (participant id -> lines) in three queries, for issuing."""
+    by_id = {q.id: q for q in session.questions}
+    orders = dict(db.session.execute(sa.select(Participant.id, Participant.question_order).where(
+        Participant.session_id == session.id, Participant.removed.is_(False))).all())
+    answers: dict[int, dict[int, Answer]] = {pid: {} for pid in orders}
+    for answer in _answers(session):
         answers[answer.participant_id][answer.session_question_id] = answer
-    return participants, answers
+    return {pid: _lines(order, by_id, answers[pid]) for pid, order in orders.items()}
+
+
+def _answers(session: LiveSession):
+    return db.session.scalars(sa.select(Answer).join(Participant).where(
+        Participant.session_id == session.id, Participant.removed.is_(False)))
 
 
 def item_analysis(session: LiveSession):
-    participants, answers = _stored(session)
-    questions = [q for q in session.questions if q.void != "remove"]
-    grades = {p.id: {q: Grade(a.points, Outcome(a.outcome), a.bonus) for q, a in answers[p.id].items()}
-              for p in participants}
-    choices = {p.id: {q: a.choice for q, a in answers[p.id].items()} for p in participants}
+    questions = [q for q in session.questions if q.void != Void.REMOVE]
+    grades: dict[int, dict[int, Grade]] = {pid: {} for pid in db.session.scalars(sa.select(Participant.id).where(
+        Participant.session_id == session.id, Participant.removed.is_(False)))}
+    choices: dict[int, dict[int, str]] = {pid: {} for pid in grades}
+    for a in _answers(session):
+        grades[a.participant_id][a.session_question_id] = Grade(a.points, Outcome(a.outcome), a.bonus)
+        choices[a.participant_id][a.session_question_id] = a.choice
     return analyse_items([snapshot(q) for q in questions], grades, choices)
 
 
 @dataclass(frozen=True)
 class RegradeLine:
     participant: Participant
+    employee_no: str
+    name: str
     old_total: Decimal
     new_total: Decimal
     old_passed: bool
     new_passed: bool
     new_max: Decimal
     new_points: dict[int, tuple[Decimal, Decimal, str]]  # answer id -> (points, bonus, outcome)
-
-    @property
-    def changed(self) -> bool:
-        return self.old_total != self.new_total or self.old_passed != self.new_passed
+    changed: bool
 
 
 def regrade_preview(session: LiveSession, keys: dict[int, str], voids: dict[int, Void]) -> list[RegradeLine]:
     """Every participant's stored total and pass/fail against what they would be with the
-    corrected keys and voids (on top of earlier regrades).  Nothing is written."""
-    participants, answers = _stored(session)
-    policy = policy_for(session)
-    questions = {q.id: q for q in session.questions}
-    void_of = {q.id: (voids[q.id].value if q.id in voids else q.void) for q in questions.values()}
-    corrected = {q.id: replace(snapshot(q), answer=keys.get(q.id, q.answer)) for q in questions.values()}
+    corrected keys and voids, on top of earlier regrades (grading.regrade, fed from storage in
+    three queries).  Nothing is written."""
+    people = list(db.session.execute(
+        sa.select(Participant, User.employee_no, User.name).join(User, User.id == Participant.user_id)
+        .where(Participant.session_id == session.id, Participant.removed.is_(False))).all())
+    responses: dict[int, dict[int, Response]] = {p.id: {} for p, _no, _name in people}
+    answer_ids: dict[tuple[int, int], int] = {}
+    for a in _answers(session):
+        responses[a.participant_id][a.session_question_id] = Response(a.session_question_id, a.choice, a.seconds)
+        answer_ids[(a.participant_id, a.session_question_id)] = a.id
+    attempts = {p.id: Attempt(responses[p.id], p.question_order, p.total) for p, _no, _name in people}
+    changes = {c.participant: c for c in regrade([snapshot(q) for q in session.questions], attempts,
+                                                  policy_for(session), session.pass_percent, keys, voids)}
     lines = []
-    for participant in participants:
-        total, maximum, new_points = Decimal(0), Decimal(0), {}
-        for question_id in participant.question_order:
-            void = void_of[question_id]
-            if void == "remove":
-                continue
-            question = corrected[question_id]
-            maximum += question.points
-            answer = answers[participant.id].get(question_id)
-            if answer is None:
-                total += question.points if void == "full_points" else 0
-                continue
-            grade = grade_answer(question, Response(question_id, answer.choice, answer.seconds), policy)
-            points, outcome = grade.points, grade.outcome.value
-            if void == "full_points":
-                points, outcome = question.points, Outcome.CORRECT.value
-            new_points[answer.id] = (points, grade.bonus, outcome)
-            total += points + grade.bonus
-        old_max = counted_max(list(questions.values()), participant.question_order)
-        lines.append(RegradeLine(participant, participant.total, total,
-                                 passed(participant.total, old_max, session.pass_percent),
-                                 passed(total, maximum, session.pass_percent), maximum, new_points))
+    for participant, employee_no, name in people:
+        change = changes[participant.id]
+        new_points = {answer_ids[(participant.id, q)]: (g.points, g.bonus, g.outcome.value)
+                      for q, g in change.grades.items()}
+        lines.append(RegradeLine(participant, employee_no, name, change.old_total, change.new_total,
+                                 change.old_passed, change.new_passed, change.new_max, new_points, change.changed))
     return lines
 
 
 def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
+

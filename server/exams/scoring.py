@@ -1,9 +1,10 @@
-"""The bridge between stored sessions and the pure grading package."""
+"""The bridge between stored sessions and the pure grading package: the session's policy and
+its questions as grading snapshots.  The rules themselves are grading/'s."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from grading import MultiRule, Policy, QuestionSnapshot, SpeedBonus
+from grading import MultiRule, Policy, QuestionSnapshot, SpeedBonus, Void, max_total
 from server.exams.models import LiveSession, SessionQuestion
 
 
@@ -15,12 +16,12 @@ def policy_for(session: LiveSession) -> Policy:
 
 
 def snapshot(question: SessionQuestion) -> QuestionSnapshot:
+    """``question`` (an ORM object or a row with the same fields) as grading sees it."""
     return QuestionSnapshot(question.id, question.type, question.answer, question.points,
-                            tuple(sorted(question.options)))
+                            tuple(sorted(question.options or ())), Void(question.void) if question.void else None)
 
 
 def counted_max(questions: list[SessionQuestion], order: list[int]) -> Decimal:
     """The maximum a participant can score on the questions they were given (removed voids
     do not count)."""
-    by_id = {q.id: q for q in questions}
-    return sum((by_id[i].points for i in order if by_id[i].void != "remove"), Decimal(0))
+    return max_total([snapshot(q) for q in questions], order)

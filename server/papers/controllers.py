@@ -8,12 +8,13 @@ from flask_login import current_user
 from server.access import roles
 from server.bank.models import Question, QuestionBank
 from server.bank.util import may_use_bank, questions_query, visible_banks
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Role
 from server.papers import operations
 from server.papers.forms import PaperForm
-from server.papers.models import Paper
+from server.papers.models import Paper, Selection
 from server.papers.util import may_manage_paper, visible_papers
 
 bp = Blueprint("papers", __name__, url_prefix="/papers")
@@ -29,7 +30,7 @@ def _paper(paper_id: int) -> Paper:
 
 def _settings(form: PaperForm) -> operations.PaperSettings:
     return operations.PaperSettings(
-        name=form.name.data, mode=form.mode.data, points_judge=str(form.points_judge.data),
+        name=form.name.data, selection=form.selection.data, points_judge=str(form.points_judge.data),
         points_single=str(form.points_single.data), points_multi=str(form.points_multi.data),
         multi_rule=form.multi_rule.data, pass_percent=str(form.pass_percent.data),
         question_seconds=form.question_seconds.data,
@@ -58,9 +59,10 @@ def create():
         try:
             paper = operations.create_paper(current_user, current_user.branch, _settings(form))
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             _form_error(form, exc)
         else:
+            commit()
             return redirect(url_for("papers.show", paper_id=paper.id))
     return render_template("papers/form.html", form=form, paper=None)
 
@@ -72,7 +74,7 @@ def show(paper_id: int):
     banks = [b for b in visible_banks(current_user) if may_use_bank(current_user, b)]
     bank_id = request.args.get("bank", type=int) or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
-    candidates = list(db.session.scalars(questions_query(bank))) if bank and paper.mode == "fixed" else []
+    candidates = list(db.session.scalars(questions_query(bank))) if bank and paper.selection == Selection.FIXED else []
     return render_template("papers/show.html", paper=paper, banks=banks, bank=bank, candidates=candidates,
                            chosen={pq.question_id for pq in paper.questions})
 
@@ -88,9 +90,10 @@ def settings(paper_id: int):
         try:
             operations.update_settings(paper, _settings(form))
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             _form_error(form, exc)
         else:
+            commit()
             flash(_("Saved."), "success")
             return redirect(url_for("papers.show", paper_id=paper.id))
     return render_template("papers/form.html", form=form, paper=paper)
@@ -111,8 +114,10 @@ def set_questions(paper_id: int):
     try:
         operations.set_questions(paper, kept + added, points)
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         flash(exc.message, "error")
+    else:
+        commit()
     return redirect(url_for("papers.show", paper_id=paper.id, bank=request.form.get("bank")))
 
 
@@ -135,8 +140,9 @@ def set_rules(paper_id: int):
     try:
         operations.set_rules(paper, rules)
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         flash(exc.message, "error")
     else:
+        commit()
         flash(_("Saved."), "success")
     return redirect(url_for("papers.show", paper_id=paper.id))

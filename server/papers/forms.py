@@ -15,12 +15,12 @@ SHOW_KEY = [
     SelectChoice("after_question", _l("After each question closes")),
     SelectChoice("never", _l("Never")),
 ]
-MODES = [SelectChoice("fixed", _l("Fixed list of questions")), SelectChoice("draw", _l("Draw by rules"))]
+SELECTIONS = [SelectChoice("fixed", _l("Fixed list of questions")), SelectChoice("draw", _l("Draw by rules"))]
 
 
 class PaperForm(FlaskForm):
     name = StringField(_l("Paper name"), validators=[DataRequired(), Length(max=100)])
-    mode = SelectField(_l("Questions"), choices=MODES)
+    selection = SelectField(_l("Questions"), choices=SELECTIONS)
     points_judge = DecimalField(_l("Points per true/false question"), places=2, default=1,
                                 validators=[NumberRange(0.5, 100)])
     points_single = DecimalField(_l("Points per single-choice question"), places=2, default=2,

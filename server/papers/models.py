@@ -3,14 +3,31 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grading import MultiRule, QuestionType
 from server.bank.models import Question, QuestionBank
 from server.extensions import db
 from server.models import Branch, utcnow
-from server.types import Points
+from server.types import Points, one_of
+
+
+class Selection(StrEnum):
+    """How a paper's questions are chosen."""
+
+    FIXED = "fixed"  # the same listed questions for everyone
+    DRAW = "draw"  # drawn per trainee by rules (type, count, bank, tag)
+
+
+class ShowKey(StrEnum):
+    """When trainees see the key."""
+
+    NEVER = "never"
+    AFTER_QUESTION = "after_question"
+    AFTER_EXAM = "after_exam"
 
 
 class Paper(db.Model):
@@ -18,11 +35,11 @@ class Paper(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    mode: Mapped[str] = mapped_column(sa.String(8), default="fixed")  # fixed | draw
+    selection: Mapped[str] = mapped_column(sa.String(8), default=Selection.FIXED)
     points_judge: Mapped[Decimal] = mapped_column(Points, default=Decimal(1))
     points_single: Mapped[Decimal] = mapped_column(Points, default=Decimal(2))
     points_multi: Mapped[Decimal] = mapped_column(Points, default=Decimal(2))
-    multi_rule: Mapped[str] = mapped_column(sa.String(8), default="exact")
+    multi_rule: Mapped[str] = mapped_column(sa.String(8), default=MultiRule.EXACT)
     rounding_step: Mapped[Decimal] = mapped_column(Points, default=Decimal("0.5"))
     pass_percent: Mapped[Decimal] = mapped_column(Points, default=Decimal(60))
     paper_seconds: Mapped[int | None]  # whole paper (timed mode)
@@ -30,7 +47,7 @@ class Paper(db.Model):
     shuffle_questions: Mapped[bool] = mapped_column(default=False)
     shuffle_options: Mapped[bool] = mapped_column(default=False)
     # When trainees see the key: never, after each question closes, or after the exam.
-    show_key: Mapped[str] = mapped_column(sa.String(16), default="after_exam")
+    show_key: Mapped[str] = mapped_column(sa.String(16), default=ShowKey.AFTER_EXAM)
     speed_bonus_points: Mapped[Decimal | None] = mapped_column(Points)
     speed_bonus_seconds: Mapped[int | None]
     tab_switch_limit: Mapped[int | None]
@@ -43,13 +60,14 @@ class Paper(db.Model):
         back_populates="paper", order_by="PaperRule.position", cascade="all, delete-orphan")
 
     __table_args__ = (
-        sa.CheckConstraint("mode in ('fixed', 'draw')", name="mode_known"),
-        sa.CheckConstraint("multi_rule in ('exact', 'partial', 'half', 'penalty')", name="rule_known"),
-        sa.CheckConstraint("show_key in ('never', 'after_question', 'after_exam')", name="show_key_known"),
+        one_of("selection", Selection, "selection_known"),
+        one_of("multi_rule", MultiRule, "rule_known"),
+        one_of("show_key", ShowKey, "show_key_known"),
     )
 
     def points_for(self, qtype: str) -> Decimal:
-        return {"judge": self.points_judge, "single": self.points_single, "multi": self.points_multi}[qtype]
+        return {QuestionType.JUDGE: self.points_judge, QuestionType.SINGLE: self.points_single,
+                QuestionType.MULTI: self.points_multi}[qtype]
 
 
 class PaperQuestion(db.Model):

@@ -1,23 +1,29 @@
-"""Writes to papers.  Each function validates, changes, commits, and says what it changed."""
+"""Writes to papers.  Each function validates, changes and flushes, and says what it changed;
+the request commits.  A session copies every setting it uses when it is created, and freezes
+the paper's questions when it starts: until then (a session in the lobby) the paper's questions,
+rules and points are locked, so no session ever sees a paper other than the one it was made from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from grading import MultiRule, QuestionType
 from server.bank.models import Question, QuestionBank
 from server.errors import OperationError
+from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
 from server.models import Branch, User
-from server.papers.models import Paper, PaperQuestion, PaperRule
+from server.papers.models import Paper, PaperQuestion, PaperRule, Selection, ShowKey
 from server.papers.util import rule_pool
 
 
 @dataclass
 class PaperSettings:
     name: str
-    mode: str = "fixed"
+    selection: str = Selection.FIXED
     points_judge: str = "1"
     points_single: str = "2"
     points_multi: str = "2"
@@ -48,15 +54,20 @@ def _apply(paper: Paper, settings: PaperSettings) -> None:
     name = (settings.name or "").strip()
     if not name or len(name) > 100:
         raise OperationError(_("Give the paper a name of 1 to 100 characters."), field="name")
-    if settings.mode not in ("fixed", "draw"):
-        raise OperationError(_("Choose how questions are chosen."), field="mode")
-    if settings.multi_rule not in ("exact", "partial", "half", "penalty"):
+    if settings.selection not in tuple(Selection):
+        raise OperationError(_("Choose how questions are chosen."), field="selection")
+    if settings.multi_rule not in tuple(MultiRule):
         raise OperationError(_("Choose a multiple-choice rule."), field="multi_rule")
-    if settings.show_key not in ("never", "after_question", "after_exam"):
+    if settings.show_key not in tuple(ShowKey):
         raise OperationError(_("Choose when trainees see the key."), field="show_key")
-    paper.name, paper.mode = name, settings.mode
+    if paper.id is not None:
+        points_change = any(getattr(paper, f"points_{t}") != _points(getattr(settings, f"points_{t}"))
+                            for t in QuestionType)
+        if settings.selection != paper.selection or points_change:
+            _refuse_while_waiting(paper, f"points_{QuestionType.JUDGE}" if points_change else "selection")
+    paper.name, paper.selection = name, settings.selection
     paper.multi_rule, paper.show_key = settings.multi_rule, settings.show_key
-    for qtype in ("judge", "single", "multi"):
+    for qtype in QuestionType:
         field = f"points_{qtype}"
         setattr(paper, field, _decimal(getattr(settings, field), field, Decimal("0.5"), Decimal(100)))
     paper.rounding_step = _decimal(settings.rounding_step, "rounding_step", Decimal("0.01"), Decimal(10))
@@ -75,24 +86,48 @@ def _apply(paper: Paper, settings: PaperSettings) -> None:
         raise OperationError(_("Give the speed bonus a time window."), field="speed_bonus_seconds")
 
 
+def _points(value) -> Decimal | None:
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, AttributeError):
+        return None
+
+
+def waiting_sessions(paper: Paper) -> list[str]:
+    """Titles of the sessions made from ``paper`` that have not started (their questions are
+    frozen from the paper when they start)."""
+    return list(db.session.scalars(sa.select(LiveSession.title).where(
+        LiveSession.paper_id == paper.id, LiveSession.status == SessionStatus.LOBBY)))
+
+
+def _refuse_while_waiting(paper: Paper, field: str) -> None:
+    waiting = waiting_sessions(paper)
+    if waiting:
+        raise OperationError(_("Sessions made from this paper have not started yet (%(titles)s): they would "
+                               "start with the changed questions. Start or end them first, or make a new paper.",
+                               titles="、".join(waiting[:5])), field=field, code="paper_in_use")
+
+
 def create_paper(actor: User, branch: Branch, settings: PaperSettings) -> Paper:
-    """Changes: adds a paper owned by ``branch`` (no questions yet)."""
+    """Changes: adds a paper owned by ``branch`` (no questions yet); flushes."""
     paper = Paper(branch=branch, created_by_id=actor.id)
     _apply(paper, settings)
     db.session.add(paper)
-    db.session.commit()
+    db.session.flush()
     return paper
 
 
 def update_settings(paper: Paper, settings: PaperSettings) -> None:
-    """Changes: the paper's settings.  Sessions already created keep the settings they copied."""
+    """Changes: the paper's settings; flushes.  Sessions already created keep the settings they
+    copied; how questions are chosen and their points are locked while a session waits to start."""
     _apply(paper, settings)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_questions(paper: Paper, question_ids: list[int], points: dict[int, str] | None = None) -> None:
     """Changes: the fixed paper's question list, in the given order (current versions only),
     with optional points for single questions (else the paper's points for the type)."""
+    _refuse_while_waiting(paper, "questions")
     points = points or {}
     seen, questions = set(), []
     for question_id in question_ids:
@@ -104,14 +139,15 @@ def set_questions(paper: Paper, question_ids: list[int], points: dict[int, str] 
     own = {q: _decimal(v, "questions", Decimal("0.5"), Decimal(100)) for q, v in points.items() if q in seen}
     paper.questions = [PaperQuestion(question_id=q.id, position=i, points=own.get(q.id))
                        for i, q in enumerate(questions, start=1)]
-    db.session.commit()
+    db.session.flush()
 
 
 def set_rules(paper: Paper, rules: list[tuple[str, int, QuestionBank, str | None]]) -> None:
     """Changes: the draw rules (type, count, bank, tag); each must have enough questions."""
+    _refuse_while_waiting(paper, "rules")
     built = []
     for position, (qtype, count, bank, tag) in enumerate(rules, start=1):
-        if qtype not in ("judge", "single", "multi") or count < 1:
+        if qtype not in tuple(QuestionType) or count < 1:
             raise OperationError(_("Each rule needs a type and a count of at least 1."), field="rules")
         rule = PaperRule(position=position, type=qtype, count=count, bank_id=bank.id, tag=tag or None)
         available = len(rule_pool(rule))
@@ -120,4 +156,4 @@ def set_rules(paper: Paper, rules: list[tuple[str, int, QuestionBank, str | None
                                    bank=bank.name, n=available, position=position), field="rules")
         built.append(rule)
     paper.rules = built
-    db.session.commit()
+    db.session.flush()

@@ -20,7 +20,9 @@ def paced_exam(fixed_paper, people, make_trainees):  # noqa: F811
     fixed_paper.show_key = "after_question"
     fixed_paper.question_seconds = 120
     db.session.commit()
-    return exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(3))
+    session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(3))
+    db.session.commit()
+    return session
 
 
 def _trainee(browser, web_server, employee_no, code):

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grading import (
+    Attempt,
+    KeyProblem,
     Leaderboard,
     MultiRule,
     Policy,
@@ -16,6 +18,7 @@ from grading import (
     Response,
     Void,
     analyse_items,
+    check_key,
     competition_ranks,
     grade_attempt,
     regrade,
@@ -92,22 +95,29 @@ def test_negative_discrimination_is_flagged():
     assert item.discrimination < 0 and "negative_discrimination" in item.flags
 
 
+def _attempts(responses, orders=None):
+    return {who: Attempt(answers, (orders or {}).get(who)) for who, answers in responses.items()}
+
+
 def test_regrade_with_a_corrected_key_lists_old_and_new():
     questions, responses = _session(people=20)
-    changes = {c.participant: c for c in regrade(questions, responses, Policy(), D(60), keys={2: "C"})}
+    changes = {c.participant: c for c in regrade(questions, _attempts(responses), Policy(), D(60), keys={2: "C"})}
     picked_c = [w for w, a in responses.items() if a[2].choice == "C"]
     picked_b = [w for w, a in responses.items() if a[2].choice == "B"]
+    assert picked_c and picked_b
     for who in picked_c:
         assert changes[who].new_total == changes[who].old_total + 2
+        assert changes[who].grades[2].points == 2 and changes[who].grades[2].outcome == "correct"
     for who in picked_b:
         assert changes[who].new_total == changes[who].old_total - 2
+        assert changes[who].grades[2].points == 0
     assert all(c.old_max == c.new_max == 9 for c in changes.values())
 
 
 def test_voiding_a_question():
     questions, responses = _session(people=10)
     def by_participant(void):
-        return {c.participant: c for c in regrade(questions, responses, Policy(), D(60), voids={2: void})}
+        return {c.participant: c for c in regrade(questions, _attempts(responses), Policy(), D(60), voids={2: void})}
 
     full, removed = by_participant(Void.FULL_POINTS), by_participant(Void.REMOVE)
     for who, answers in responses.items():
@@ -115,12 +125,50 @@ def test_voiding_a_question():
         assert full[who].new_total == full[who].old_total + (0 if got_it else 2)
         assert removed[who].new_total == removed[who].old_total - (2 if got_it else 0)
         assert removed[who].new_max == 7 and full[who].new_max == 9
+        assert removed[who].grades[2].points == 0 and full[who].grades[2].points == 2
 
 
 def test_regrade_is_idempotent():
     questions, responses = _session(people=10)
-    first = regrade(questions, responses, Policy(), D(60), keys={2: "C"})
+    first = regrade(questions, _attempts(responses), Policy(), D(60), keys={2: "C"})
     corrected = [q if q.id != 2 else QuestionSnapshot(2, "single", "C", D(2), q.options) for q in questions]
-    second = regrade(corrected, responses, Policy(), D(60), keys={2: "C"})
+    second = regrade(corrected, _attempts(responses), Policy(), D(60), keys={2: "C"})
     assert all(not c.changed for c in second)
     assert [c.new_total for c in first] == [c.new_total for c in second]
+
+
+def test_regrade_serves_drawn_papers_and_keeps_earlier_voids():
+    """Each participant is graded on the questions they were given, and a question voided by an
+    earlier regrade stays voided when a later regrade corrects another key."""
+    questions, responses = _session(people=12)
+    orders = {who: [1, 2, 3] if who % 2 else [2, 3, 4] for who in responses}
+    drawn = {who: {q: r for q, r in answers.items() if q in orders[who]} for who, answers in responses.items()}
+    removed_before = [q if q.id != 3 else QuestionSnapshot(3, "judge", "T", D(1), void=Void.REMOVE)
+                      for q in questions]
+    for change in regrade(removed_before, _attempts(drawn, orders), Policy(), D(60), keys={2: "C"}):
+        who = change.participant
+        assert set(change.grades) == set(orders[who])  # only their own questions
+        assert change.new_max == (4 if who % 2 else 6)  # 2 + 2 (+ 4 for multi), question 3 still removed
+        assert change.grades[3].points == 0
+        expected = sum(g.points for q, g in change.grades.items())
+        assert change.new_total == expected
+
+
+def test_an_unanswered_question_voided_with_full_points_gives_its_points():
+    questions = [QuestionSnapshot(1, "single", "A", D(2), ("A", "B")), QuestionSnapshot(2, "judge", "T", D(1))]
+    [change] = regrade(questions, {"x": Attempt({2: Response(2, "T")})}, Policy(), D(60),
+                       voids={1: Void.FULL_POINTS})
+    assert (change.old_total, change.new_total, change.new_max) == (1, 3, 3)
+
+
+def test_keys_are_checked_against_the_question():
+    options = ("A", "B", "C", "D")
+    assert check_key("single", options, "b") == ("B", None)
+    assert check_key("multi", options, "D、A c") == ("ACD", None)
+    assert check_key("judge", (), "错") == ("F", None)
+    assert check_key("judge", (), "AB") == (None, KeyProblem.NOT_TRUE_FALSE)
+    assert check_key("single", options, "Z") == (None, KeyProblem.NOT_AN_OPTION)
+    assert check_key("single", options, "AB") == (None, KeyProblem.SINGLE_WITH_MANY)
+    assert check_key("multi", options, "AA") == (None, KeyProblem.NOT_LETTERS)
+    assert check_key("multi", options, "") == (None, KeyProblem.NOT_LETTERS)
+    assert check_key("multi", options, "A1") == (None, KeyProblem.NOT_LETTERS)

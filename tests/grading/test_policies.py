@@ -163,3 +163,30 @@ def test_more_right_and_nothing_wrong_never_scores_less(case):
     right = "".join(sorted(set(choice) & set(question.answer)))
     if right and right != choice:
         assert points(question, right, rule) >= points(question, choice, rule)
+
+
+def test_an_arriving_answer_is_decided_by_its_sequence_number():
+    from grading import Recording, StoredAnswer, decide_answer
+
+    policy = Policy()
+    first = decide_answer(SINGLE, "B", 1, None, None, policy)
+    assert (first.status, first.choice, first.delta, first.first) == (Recording.SAVED, "B", 2, True)
+    stored = StoredAnswer("B", 1, first.grade.points, first.grade.bonus, first.grade.outcome)
+    assert decide_answer(SINGLE, "B", 1, None, stored, policy).status is Recording.DUPLICATE
+    assert decide_answer(SINGLE, "A", 1, None, stored, policy).status is Recording.STALE
+    changed = decide_answer(SINGLE, "a", 2, None, stored, policy)
+    assert (changed.status, changed.choice, changed.delta, changed.first) == (Recording.SAVED, "A", -2, False)
+    assert decide_answer(SINGLE, "Z", 3, None, stored, policy).status is Recording.INVALID
+    assert decide_answer(SINGLE, "B", 3, None, stored, policy, assigned=False).status is Recording.INVALID
+
+
+def test_voids_are_applied_where_answers_are_graded():
+    from dataclasses import replace
+
+    from grading import Void
+
+    full, removed = replace(SINGLE, void=Void.FULL_POINTS), replace(SINGLE, void=Void.REMOVE)
+    assert grade_answer(full, Response(2, "A"), Policy()).points == 2
+    assert grade_answer(full, None, Policy()).points == 2
+    wrong_removed = grade_answer(removed, Response(2, "B"), Policy())
+    assert wrong_removed.points == 0 and wrong_removed.outcome is Outcome.CORRECT  # kept for the record

@@ -31,6 +31,7 @@ def test_acknowledged_answers_survive_kill_9_and_the_exam_resumes(app, fixed_pap
     fixed_paper.paper_seconds = 600
     db.session.commit()
     session_id = exams.create_session(people["inv_bj"], fixed_paper, "断电演练", "timed", make_trainees(1)).id
+    db.session.commit()
     server = ServerProcess(migrated, tmp_path / "instance")
     try:
         staff = _client(server, "J100")

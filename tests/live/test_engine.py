@@ -13,6 +13,7 @@ from server.exams import operations as exams
 from server.exams.models import Answer, LiveSession, Participant
 from server.extensions import db
 from tests.live.conftest import call, events
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -21,14 +22,18 @@ def paced(app, fixed_paper, people, make_trainees):
     fixed_paper.question_seconds = 20
     db.session.commit()
     roster = make_trainees(3)
-    return exams.create_session(people["inv_bj"], fixed_paper, "逐题考试", "paced", roster)
+    session = exams.create_session(people["inv_bj"], fixed_paper, "逐题考试", "paced", roster)
+    db.session.commit()
+    return session
 
 
 @pytest.fixture
 def timed(app, fixed_paper, people, make_trainees):
     fixed_paper.paper_seconds = 600
     db.session.commit()
-    return exams.create_session(people["inv_bj"], fixed_paper, "限时考试", "timed", make_trainees(2))
+    session = exams.create_session(people["inv_bj"], fixed_paper, "限时考试", "timed", make_trainees(2))
+    db.session.commit()
+    return session
 
 
 def _answer(client, question, choice, seq):
@@ -130,7 +135,7 @@ def test_a_question_closes_when_every_connected_trainee_has_answered(live, paced
 def test_a_trainee_who_just_dropped_is_waited_for_but_only_briefly(app, live, paced, clock):
     """Everyone else has answered and the last trainee's network blinks: the question stays open
     for LIVE_RECONNECT_GRACE_SECONDS so they can come back and answer; after that it closes."""
-    from live import engine
+    from live import ticker
     from live.clock import now
 
     app.config["LIVE_RECONNECT_GRACE_SECONDS"] = 10
@@ -138,13 +143,20 @@ def test_a_trainee_who_just_dropped_is_waited_for_but_only_briefly(app, live, pa
     _answer(trainees[0], question, "T", 1)
     _answer(trainees[1], question, "F", 1)
     trainees[2].disconnect(namespace="/live")
-    gevent.sleep(0.05)  # the leave is written with the next group commit
+    left = sa.select(sa.func.count()).select_from(Participant).where(
+        Participant.session_id == paced.id, Participant.disconnected_at.is_not(None))
+
+    def written():  # the leave is written with the next group commit; asked on a fresh connection
+        with db.engine.connect() as conn:
+            return conn.scalar(left)
+
+    wait_until(written, message="the trainee's leave was never written")
     clock.advance(3)
-    engine.tick(now())
+    ticker.tick(now())
     db.session.refresh(paced)
     assert paced.question_open  # dropped 3 s ago: still waited for
     clock.advance(8)
-    engine.tick(now())
+    ticker.tick(now())
     db.session.refresh(paced)
     assert not paced.question_open  # gone for 11 s: the others are not kept waiting
 
@@ -192,7 +204,7 @@ def test_extend_time_for_one_trainee(live, paced, clock):
 
 
 def test_a_timed_paper_arrives_whole_and_ends_at_the_deadline(app, live, timed, clock):
-    from live import engine
+    from live import ticker
 
     staff, trainee = live.connect("J100"), live.connect("S000")
     call(trainee, "enter", {"session_id": timed.id})
@@ -204,11 +216,11 @@ def test_a_timed_paper_arrives_whole_and_ends_at_the_deadline(app, live, timed, 
     assert _answer(trainee, last, last["options"][0]["letter"], 1)["ok"]  # any order
     assert _answer(trainee, first, "T", 2)["ok"]
     clock.advance(601)
-    engine.tick(clock.now())
+    ticker.tick(clock.now())
     db.session.refresh(timed)
     assert timed.status == "running"  # within grace
     clock.advance(2)
-    engine.tick(clock.now())
+    ticker.tick(clock.now())
     db.session.refresh(timed)
     assert timed.status == "ended"
     ended = events(trainee, "ended")[-1]["args"][0]
@@ -282,10 +294,12 @@ def test_remove_and_announce(live, paced, clock):
 
 
 def test_answers_arriving_together_are_committed_in_groups(app, paced, clock):
-    from live import engine
+    from live import controls
+    from server.database import commit
 
-    engine.start(paced, clock.now())
-    engine.open_next(paced, clock.now())
+    controls.start(paced, clock.now())
+    controls.open_next(paced, clock.now())
+    commit()
     participants = db.session.scalars(sa.select(Participant).where(Participant.session_id == paced.id)).all()
     writer = writer_for(app)
     writer.wait_seconds = 0.05
@@ -308,8 +322,13 @@ def test_dashboards_get_deltas_counts_and_standings(live, paced, clock):
     trainees = [live.connect(f"S00{n}") for n in range(3)]
     for trainee in trainees:
         call(trainee, "enter", {"session_id": paced.id})
-    gevent.sleep(0.05)  # the counts follow the roster changes, once, not after each connect
-    received = events(staff)
+    received = []
+
+    def counted():  # the counts follow the roster changes, once, not after each connect
+        received.extend(events(staff))
+        return any(e["name"] == "counts" and e["args"][0]["connected"] == 3 for e in received)
+
+    wait_until(counted, message="the dashboard was never told that three trainees are connected")
     changes = [e for e in received if e["name"] == "roster_changed"]
     rows = [row for change in changes for row in change["args"][0]["changed"]]
     assert sorted(r["employee_no"] for r in rows) == ["S000", "S001", "S002"]  # only the joiners' rows
@@ -339,8 +358,13 @@ def test_during_a_burst_dashboards_get_progress_gathered_not_per_batch(app, live
     for trainee, choice in zip(trainees[:2], "TF", strict=True):
         assert _answer(trainee, question, choice, 1)["ok"]
     assert events(staff, "progress") == []  # not yet: gathered for 0.2 s
-    gevent.sleep(0.4)
-    progress = [e["args"][0] for e in events(staff, "progress")]
+    progress = []
+
+    def gathered():  # every progress event until both answers are reported: two events would show
+        progress.extend(e["args"][0] for e in events(staff, "progress"))
+        return {row["employee_no"] for p in progress for row in p["changed"]} >= {"S000", "S001"}
+
+    wait_until(gathered, message="the dashboard never got progress for both answers")
     assert len(progress) == 1
     assert sorted(row["employee_no"] for row in progress[0]["changed"]) == ["S000", "S001"]
     assert progress[0]["distribution"] == {"T": 1, "F": 1} and progress[0]["counts"]["answered"] == 2

@@ -8,6 +8,7 @@ import pytest
 import socketio
 
 from server.exams import operations as exams
+from server.extensions import db
 from tests.conftest import PASSWORD, TEST_DATABASE
 from tests.live.conftest import ServerProcess
 from tests.services import redis_url
@@ -48,6 +49,7 @@ def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_pap
         pytest.skip("runs in the PostgreSQL pass of `make test`")
     queue = redis_url(3)
     session_id = exams.create_session(people["inv_bj"], fixed_paper, "两进程", "paced", make_trainees(2)).id
+    db.session.commit()
     env = {"SOCKETIO_MESSAGE_QUEUE": queue}
     first = ServerProcess(migrated, tmp_path / "a", env)
     second = ServerProcess(migrated, tmp_path / "b", env)

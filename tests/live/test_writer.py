@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from live import engine
+from live import controls
 from live.writer import AnswerJob, commit_answers
 from server.bank.models import Question
 from server.exams import operations as exams
@@ -36,7 +36,7 @@ def test_the_group_commit_grades_as_record_answer_does(app, bank, people, make_t
     papers.set_questions(paper, list(db.session.scalars(
         sa.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id))))
     session = exams.create_session(people["inv_bj"], paper, "", "timed", make_trainees(6))
-    engine.start(session, clock.now())
+    controls.start(session, clock.now())
     session_id = session.id
     questions = sorted(session.questions, key=lambda q: q.position)
     questions[1].void = "full_points"  # as after a regrade: everyone gets the points
@@ -49,7 +49,7 @@ def test_the_group_commit_grades_as_record_answer_does(app, bank, people, make_t
 
     # The reference, then thrown away: nothing of it is committed.
     for seq, (participant, question, choice) in enumerate(answers, start=1):
-        exams.record_answer(session, participant, question, choice, seq, 5.0, clock.now())
+        exams.record_answer(session, participant, question, choice, seq, clock.now())
     db.session.flush()
     expected, expected_totals = _stored(), _totals(session_id)
     db.session.rollback()

@@ -5,6 +5,7 @@ import pytest
 
 from server.bank import formats
 from server.bank.operations import import_into
+from server.database import commit
 from server.exams import operations as exams
 from server.papers import operations as papers
 
@@ -23,7 +24,9 @@ BANK_TEXT = """判断题
 @pytest.fixture
 def bank(app, org):
     result = formats.parse(BANK_TEXT.encode(), "bank.txt")
-    return import_into(None, "测试题库", org["HQ"], result, "bank.txt").bank
+    bank = import_into(None, "测试题库", org["HQ"], result, "bank.txt").bank
+    commit()
+    return bank
 
 
 @pytest.fixture
@@ -35,6 +38,7 @@ def fixed_paper(bank, people):
         name="柜员测试", multi_rule="partial", points_judge="1", points_single="2", points_multi="3"))
     ids = list(db.session.scalars(db.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id)))
     papers.set_questions(paper, ids)
+    commit()
     return paper
 
 

@@ -5,18 +5,13 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from grading import QuestionType, judge_value  # noqa: F401 (the formats take these names from here)
+
 FORMATS = ("text", "gift", "aiken", "xlsx", "csv")
 LETTERS = "ABCDEF"
-
-
-class QuestionType(StrEnum):
-    JUDGE = "judge"  # 判断题: answer "T" or "F"
-    SINGLE = "single"  # 单选题: one letter
-    MULTI = "multi"  # 多选题: two or more letters, sorted
 
 
 # What is wrong with one question, in the user's language (English outside a request).  What is
@@ -84,20 +79,6 @@ class ParseResult:
         for question in self.questions:
             counts[question.type.value] += 1
         return counts
-
-
-_TRUE = {"对", "√", "✓", "✔", "正确", "是", "t", "true", "yes", "y", "1"}
-_FALSE = {"错", "×", "✗", "✘", "x", "错误", "否", "f", "false", "no", "n", "0"}
-
-
-def judge_value(text: str) -> str | None:
-    """"T" or "F" for the spellings used in Chinese and Moodle banks, else None."""
-    word = unicodedata.normalize("NFKC", text).strip().strip("()（）[]【】").strip().lower()
-    if word in _TRUE:
-        return "T"
-    if word in _FALSE:
-        return "F"
-    return None
 
 
 _KEY_SEPARATORS = re.compile(r"[\s、,，;；/]+")

@@ -68,8 +68,7 @@ def test_a_key_the_paper_never_shows_is_left_off_the_trainee_sheet(started):
 
     started.show_key = "never"
     db.session.commit()
-    answer_and_end(started)
-    documents.start_issuing(started, "ended")
+    answer_and_end(started)  # the end queues the documents; the commit runs the job (inline here)
     text = pdftotext(_current(started)[("trainee_sheet", "S001")].content)
     assert "作答" in text and "答案" not in text
 
@@ -77,6 +76,8 @@ def test_a_key_the_paper_never_shows_is_left_off_the_trainee_sheet(started):
 def test_issuing_again_issues_nothing_new(issued):
     before = {d.code for d in _current(issued).values()}
     job = documents.start_issuing(issued, "manual")
+    db.session.commit()  # the job runs once it is committed (inline in these tests)
+    db.session.refresh(job)
     assert job.state == "done" and (job.done, job.total) == (7, 7)
     assert {d.code for d in _current(issued).values()} == before
 
@@ -103,6 +104,7 @@ def test_a_killed_worker_leaves_only_whole_documents_and_the_rerun_completes(app
                                    question_order=[q.id for q in sorted(started.questions, key=lambda q: q.position)]))
         ANSWERS[user.employee_no] = ANSWERS["S000"]  # all right: each gets a certificate too
     db.session.commit()
+    app.config.update(DOCUMENTS_AUTO_ISSUE=False)  # started by hand below, in a worker process
     try:
         from tests.server.exams.test_results_and_regrade import answer_and_end
 
@@ -113,7 +115,8 @@ def test_a_killed_worker_leaves_only_whole_documents_and_the_rerun_completes(app
     app.config.update(DOCUMENTS_INLINE=False)
     os.environ["DOCUMENTS_PROCESSES"] = "1"  # one slow process, so the kill lands part-way
     try:
-        job = documents.start_issuing(started, "ended")
+        job = documents.start_issuing(started, "manual")
+        db.session.commit()  # the worker process starts once the job is committed
     finally:
         del os.environ["DOCUMENTS_PROCESSES"]
     deadline = time.monotonic() + 60
@@ -168,9 +171,8 @@ def test_an_unchanged_certificate_survives_a_regrade_that_does_not_touch_it(issu
     before = _current(issued)
     changed = exams.apply_regrade(people["inv_bj"], issued, {}, {question.id: Void.FULL_POINTS},
                                   reason="题目有歧义").changed
-    assert {line.participant.user.employee_no for line in changed} == {"S002"}
-    documents.supersede_after_regrade(issued, {line.participant.id for line in changed}, people["inv_bj"])
-    documents.start_issuing(issued, "regrade")
+    assert {line.employee_no for line in changed} == {"S002"}
+    db.session.commit()  # the regrade, its revocations and the reissue job are one transaction
     after = _current(issued)
     assert after[("certificate", "S000")].code == before[("certificate", "S000")].code
     assert after[("trainee_sheet", "S000")].code != before[("trainee_sheet", "S000")].code

@@ -102,6 +102,7 @@ def test_an_admin_revokes_and_verification_says_so(issued, client, auth, people)
     from server.documents import operations
 
     operations.start_issuing(issued, "manual")  # a document revoked by hand is not issued again
+    db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IssuedDocument).where(
         IssuedDocument.kind == "certificate", IssuedDocument.participant_id == certificate.participant_id)) == 1
 

@@ -21,7 +21,7 @@ def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, peopl
     make_trainees(3)
     auth.login("J100")
     response = client.submit("/papers/new", {
-        "name": "月度测试", "mode": "fixed", "points_judge": "1", "points_single": "2", "points_multi": "3",
+        "name": "月度测试", "selection": "fixed", "points_judge": "1", "points_single": "2", "points_multi": "3",
         "multi_rule": "half", "pass_percent": "60", "question_seconds": "30", "paper_seconds": "20",
         "show_key": "after_exam"})
     paper = db.session.scalar(sa.select(Paper).where(Paper.name == "月度测试"))
@@ -32,7 +32,7 @@ def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, peopl
     client.submit(f"/papers/{paper.id}/questions", {"add": [str(i) for i in ids[:4]], "bank": str(bank.id)})
     db.session.refresh(paper)
     assert [pq.question_id for pq in paper.questions] == ids[:4]
-    response = client.submit("/sessions/new", {"paper_id": paper.id, "title": "三月柜员测试", "mode": "paced",
+    response = client.submit("/sessions/new", {"paper_id": paper.id, "title": "三月柜员测试", "pacing": "paced",
                                                "branch_id": people["t_bj"].branch_id})
     session = db.session.scalar(sa.select(LiveSession).where(LiveSession.title == "三月柜员测试"))
     assert response.location == f"/sessions/{session.id}"
@@ -43,7 +43,7 @@ def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, peopl
 
 def test_paper_settings_are_validated(client, auth, people):
     auth.login("J100")
-    page = client.submit("/papers/new", {"name": "", "mode": "fixed", "points_judge": "0", "points_single": "2",
+    page = client.submit("/papers/new", {"name": "", "selection": "fixed", "points_judge": "0", "points_single": "2",
                                          "points_multi": "3", "multi_rule": "exact", "pass_percent": "120",
                                          "show_key": "never"}).get_data(as_text=True)
     assert page.count('class="error"') >= 2
@@ -127,14 +127,15 @@ def test_points_per_question_override_the_type_points(client, auth, people, fixe
 def test_a_session_roster_can_be_a_list_of_employee_numbers(client, auth, people, fixed_paper, make_trainees):
     make_trainees(3)
     auth.login("J100")
-    refused = client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "paced",
+    refused = client.submit("/sessions/new", {"paper_id": fixed_paper.id, "pacing": "paced",
                                               "branch_id": people["t_bj"].branch_id,
                                               "employee_numbers": "S000\nS001\nT200\nNOBODY"})
     assert refused.status_code == 400
     assert "T200" in refused.get_data(as_text=True) and "NOBODY" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveSession)) == 0
     csv_file = (io.BytesIO("工号,姓名\nS002,x\n".encode("gbk")), "名单.csv")
-    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "timed", "branch_id": people["t_bj"].branch_id,
+    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "pacing": "timed",
+                                    "branch_id": people["t_bj"].branch_id,
                                     "employee_numbers": "S000, S001", "roster_file": csv_file},
                   content_type="multipart/form-data")
     session = db.session.scalar(sa.select(LiveSession))
@@ -156,7 +157,8 @@ def test_a_session_roster_file_names_its_column_as_bulk_registration_does(client
     data = io.BytesIO()
     workbook.save(data)
     data.seek(0)
-    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "mode": "paced", "branch_id": people["t_bj"].branch_id,
+    client.submit("/sessions/new", {"paper_id": fixed_paper.id, "pacing": "paced",
+                                    "branch_id": people["t_bj"].branch_id,
                                     "employee_numbers": "", "roster_file": (data, "名单.xlsx")},
                   content_type="multipart/form-data")
     session = db.session.scalar(sa.select(LiveSession))

@@ -72,7 +72,7 @@ def test_invalid_choices_are_refused_and_change_nothing(started):
 
 def test_draws_and_shuffles_are_deterministic_and_recorded(app, bank, people, make_trainees):
     paper = papers.create_paper(people["admin"], people["admin"].branch, papers.PaperSettings(
-        name="抽题卷", mode="draw", shuffle_questions=True, shuffle_options=True))
+        name="抽题卷", selection="draw", shuffle_questions=True, shuffle_options=True))
     papers.set_rules(paper, [("judge", 1, bank, None), ("single", 1, bank, None), ("multi", 2, bank, None)])
     roster = make_trainees(12)
     session = exams.create_session(people["admin"], paper, "抽题考试", "timed", roster)
@@ -120,7 +120,7 @@ def test_a_paper_without_questions_cannot_start_a_session(app, people):
 
 def test_draw_rules_need_enough_questions(app, bank, people):
     paper = papers.create_paper(people["admin"], people["admin"].branch, papers.PaperSettings(
-        name="抽太多", mode="draw"))
+        name="抽太多", selection="draw"))
     with pytest.raises(OperationError) as error:
         papers.set_rules(paper, [("judge", 5, bank, None)])
     assert error.value.field == "rules"
