@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,20 +12,7 @@ from server.extensions import db
 from server.models import Branch, User, utcnow
 from server.papers.models import Paper, Selection, ShowKey
 from server.types import Points, one_of
-
-
-class SessionStatus(StrEnum):
-    LOBBY = "lobby"  # trainees may enter; nothing is frozen yet
-    RUNNING = "running"
-    PAUSED = "paused"
-    ENDED = "ended"
-
-
-class Pacing(StrEnum):
-    """Who moves the exam on."""
-
-    PACED = "paced"  # the invigilator opens each question, with its own deadline
-    TIMED = "timed"  # the whole paper at once, one deadline
+from server.vocabulary import Pacing, SessionStatus
 
 
 class LiveSession(db.Model):
@@ -76,7 +62,7 @@ class LiveSession(db.Model):
     paper_seconds: Mapped[int | None]
     tab_switch_limit: Mapped[int | None]
 
-    paper: Mapped[Paper] = relationship()
+    paper: Mapped[Paper] = relationship(back_populates="sessions")
     branch: Mapped[Branch] = relationship()
     questions: Mapped[list[SessionQuestion]] = relationship(
         back_populates="session", order_by="SessionQuestion.position",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from server.bank.models import Question, QuestionBank
 from server.extensions import db
 from server.models import Branch, utcnow
 from server.types import Points, one_of
+
+if TYPE_CHECKING:
+    from server.exams.models import LiveSession
 
 
 class Selection(StrEnum):
@@ -58,6 +62,8 @@ class Paper(db.Model):
         back_populates="paper", order_by="PaperQuestion.position", cascade="all, delete-orphan")
     rules: Mapped[list[PaperRule]] = relationship(
         back_populates="paper", order_by="PaperRule.position", cascade="all, delete-orphan")
+    # Sessions made from the paper (server/exams owns them; this side only reads).
+    sessions: Mapped[list[LiveSession]] = relationship(back_populates="paper", viewonly=True)
 
     __table_args__ = (
         one_of("selection", Selection, "selection_known"),

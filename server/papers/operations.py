@@ -7,17 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from grading import MultiRule, QuestionType
 from server.bank.models import Question, QuestionBank
 from server.errors import OperationError
-from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
 from server.models import Branch, User
 from server.papers.models import Paper, PaperQuestion, PaperRule, Selection, ShowKey
 from server.papers.util import rule_pool
+from server.vocabulary import SessionStatus
 
 
 @dataclass
@@ -96,8 +95,7 @@ def _points(value) -> Decimal | None:
 def waiting_sessions(paper: Paper) -> list[str]:
     """Titles of the sessions made from ``paper`` that have not started (their questions are
     frozen from the paper when they start)."""
-    return list(db.session.scalars(sa.select(LiveSession.title).where(
-        LiveSession.paper_id == paper.id, LiveSession.status == SessionStatus.LOBBY)))
+    return [session.title for session in paper.sessions if session.status == SessionStatus.LOBBY]
 
 
 def _refuse_while_waiting(paper: Paper, field: str) -> None:
