@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi demo seed`, `flask --app wsgi users create-admin`."""
+"""Command-line tasks: `flask --app wsgi demo seed`, `flask --app wsgi users create-admin`.
+Each command commits once, after everything it does has succeeded."""
 from __future__ import annotations
 
 import click
@@ -9,6 +10,7 @@ from server import demo
 from server.auth import passwords
 from server.branches import operations as branch_operations
 from server.branches.util import branch_by_code, head_office
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import BranchKind, Role, User
@@ -21,6 +23,7 @@ users_cli = AppGroup("users", help="Accounts.")
 def seed_command():
     """Add the demo branches and accounts (safe to run again)."""
     logins = demo.seed_demo()
+    commit()
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for login in logins[:4]:
         click.echo(f"  {login.role.value:<12} {login.employee_no:<8} {login.name}")
@@ -50,10 +53,14 @@ def create_admin_command(employee_no, name, branch_code, branch_name, password):
         if len(password) < passwords.MIN_LENGTH:
             raise click.ClickException(f"use at least {passwords.MIN_LENGTH} characters")
     except OperationError as exc:
+        rollback()
         raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    except click.ClickException:
+        rollback()  # nothing half-made stays behind, not even a new head office
+        raise
     db.session.add(User(employee_no=employee_no, name=name, branch=branch, role=Role.ADMIN.value,
                         password_hash=passwords.hash_password(password)))
-    db.session.commit()
+    commit()
     click.echo(f"Created administrator {employee_no} at {branch.name}.")
 
 

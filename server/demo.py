@@ -53,7 +53,8 @@ def demo_people() -> list[tuple[str, str, Role, str]]:
 
 
 def seed_demo() -> list[DemoLogin]:
-    """Changes: adds whatever demo branches and accounts are missing; returns the demo logins."""
+    """Changes: adds whatever demo branches, accounts and bank questions are missing; returns the
+    demo logins.  Does not commit (the `demo seed` command does)."""
     for code, name, kind, parent_code in BRANCHES:
         if branch_by_code(code) is None:
             parent = branch_by_code(parent_code) if parent_code else None
@@ -67,7 +68,7 @@ def seed_demo() -> list[DemoLogin]:
         if employee_no not in existing:
             db.session.add(User(employee_no=employee_no, name=name, role=role.value,
                                 branch=branch_by_code(branch_code), password_hash=password_hash))
-    db.session.commit()
+    db.session.flush()
     _seed_bank()
     return [DemoLogin(no, name, role) for no, name, role, _code in demo_people()]
 

@@ -147,10 +147,13 @@ def make_branch(app):
     def make(code: str, parent: Branch | None = None, kind: BranchKind | None = None,
              name: str | None = None) -> Branch:
         from server.branches.operations import create_branch
+        from server.database import commit
 
         if kind is None:
             kind = BranchKind.HEAD_OFFICE if parent is None else list(BranchKind)[parent.kind_enum.rank + 1]
-        return create_branch(code, name or f"{code} 机构", kind.value, parent)
+        branch = create_branch(code, name or f"{code} 机构", kind.value, parent)
+        commit()  # operations flush; requests in the test run in their own sessions
+        return branch
 
     return make
 

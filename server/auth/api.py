@@ -12,6 +12,7 @@ from flask_login import current_user
 from server.access import public, signed_in
 from server.auth import operations
 from server.auth.limits import login_limits
+from server.database import commit
 from server.errors import json_error
 from server.extensions import csrf
 from server.models import User
@@ -43,6 +44,7 @@ def create_token():
     if user is None:
         return json_error(401, "invalid_credentials", _("Employee number or password is not correct."))
     raw, token = operations.issue_token(user, current_app.config["API_TOKEN_TTL"])
+    commit()
     return (
         jsonify(
             token=raw,
@@ -58,6 +60,7 @@ def create_token():
 @signed_in
 def revoke_token():
     operations.revoke_token(g.api_token)
+    commit()
     return "", 204
 
 

@@ -12,6 +12,7 @@ from server.access import public, signed_in
 from server.auth import operations
 from server.auth.forms import ChangePasswordForm, LoginForm
 from server.auth.limits import login_limits
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.i18n import LANGUAGE_COOKIE, LANGUAGES
 
@@ -49,6 +50,7 @@ def login():
         if user is not None:
             start_session(user)
             operations.record_login(user)
+            commit()
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         flash(_("Employee number or password is not correct."), "error")
     return render_template("auth/login.html", form=form)
@@ -71,8 +73,10 @@ def change_password():
         try:
             operations.change_password(current_user, form.current_password.data, form.new_password.data)
         except OperationError as exc:
+            rollback()
             getattr(form, exc.field).errors.append(exc.message)
         else:
+            commit()
             start_session(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))

@@ -1,4 +1,5 @@
-"""Writes and look-ups for signing in.  Each write function says what it changes."""
+"""Writes and look-ups for signing in.  Each write function says what it changes and flushes;
+none commits (the request does, once)."""
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,7 @@ def authenticate(employee_no: str, password: str) -> User | None:
     """The active user with these credentials, or None.  Takes as long for unknown accounts.
 
     Changes: upgrades the stored hash to the standard profile when it was made with another one.
+    Does not commit: the caller commits with what the login changes (record_login, issue_token).
     """
     user = find_user(employee_no) if employee_no else None
     ok = passwords.verify_password(user.password_hash if user else None, password)
@@ -33,9 +35,9 @@ def authenticate(employee_no: str, password: str) -> User | None:
 
 
 def record_login(user: User) -> None:
-    """Changes: the user's last_login_at."""
+    """Changes: the user's last_login_at.  Does not commit."""
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def password_problem(user: User, password: str) -> str | None:
@@ -51,7 +53,7 @@ def password_problem(user: User, password: str) -> str | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Changes: the user's password hash; clears must_change_password; ends every other session
-    and revokes the user's API tokens (session_version is bumped)."""
+    and revokes the user's API tokens (session_version is bumped).  Does not commit."""
     if not passwords.verify_password(user.password_hash, current):
         raise OperationError(_("The current password is not correct."), field="current_password")
     if new == current:
@@ -62,7 +64,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     end_all_sessions(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def end_all_sessions(user: User) -> None:
@@ -81,18 +83,19 @@ def _token_digest(raw: str) -> str:
 
 
 def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
-    """Changes: adds an ApiToken row.  Returns the raw token, which is never stored."""
+    """Changes: adds an ApiToken row.  Returns the raw token, which is never stored.
+    Does not commit."""
     raw = "exh_" + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, token_hash=_token_digest(raw), expires_at=utcnow() + ttl)
     db.session.add(token)
-    db.session.commit()
+    db.session.flush()
     return raw, token
 
 
 def revoke_token(token: ApiToken) -> None:
-    """Changes: marks the token revoked."""
+    """Changes: marks the token revoked.  Does not commit."""
     token.revoked_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def token_for(raw: str, now: datetime | None = None) -> ApiToken | None:

@@ -10,6 +10,7 @@ from server.bank import formats, operations
 from server.bank.models import QuestionBank
 from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
+from server.database import commit, rollback
 from server.errors import OperationError, json_error
 from server.extensions import csrf, db
 from server.models import Role
@@ -73,6 +74,7 @@ def import_file():
         bank = bank or operations.create_bank(current_user, name, current_user.branch)
         outcome = operations.import_questions(bank, result, upload.filename or "")
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         return json_error(400, exc.code, exc.message, "bank")
+    commit()
     return jsonify(import_report(result, outcome)), 201

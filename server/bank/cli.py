@@ -15,6 +15,8 @@ from server.bank.operations import import_into
 from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, questions_query
 from server.branches.util import head_office
+from server.database import commit, rollback
+from server.errors import OperationError
 from server.extensions import db
 from server.tables import UploadError
 
@@ -42,7 +44,12 @@ def import_command(path: Path, fmt: str, bank_name: str | None, dry_run: bool, a
     owner = head_office()
     if owner is None:
         raise click.ClickException("create the head office first (flask users create-admin)")
-    outcome = import_into(None, bank_name or path.stem, owner, result, path.name)
+    try:
+        outcome = import_into(None, bank_name or path.stem, owner, result, path.name)
+    except OperationError as exc:
+        rollback()
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    commit()
     _emit(import_report(result, outcome), as_json)
 
 

@@ -26,6 +26,7 @@ from server.bank.util import (
     visible_banks,
 )
 from server.branches.util import visible_branches
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role
@@ -76,11 +77,11 @@ def create():
         branch = require_in_scope(current_user, db.session.get(Branch, form.branch_id.data))
         try:
             bank = operations.create_bank(current_user, form.name.data, branch, form.description.data or "")
-            db.session.commit()
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             form.name.errors.append(exc.message)
         else:
+            commit()
             flash(_("Created the bank %(name)s.", name=bank.name), "success")
             return redirect(url_for("bank.show", bank_id=bank.id))
     return render_template("bank/new.html", form=form)
@@ -157,9 +158,10 @@ def import_commit():
             raise OperationError(_("Choose a bank or name a new one."), field="bank_id")
         outcome = operations.import_questions(bank, result, filename)
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         getattr(form, exc.field or "new_bank_name").errors.append(exc.message)
         return render_template("bank/preview.html", report=report, filename=filename, commit_form=form), 400
+    commit()
     uploads.discard(UPLOAD_KIND, form.token.data)
     return render_template("bank/imported.html", report=import_report(result, outcome), bank=outcome.bank)
 
@@ -197,9 +199,10 @@ def edit_question(question_id: int):
         try:
             saved = operations.edit_question(question, data)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             getattr(form, exc.field if exc.field in form else "answer").errors.append(exc.message)
         else:
+            commit()
             if saved is not question:
                 flash(_("Saved as version %(n)d; exams that used the earlier version keep it.",
                         n=saved.version), "success")
@@ -213,6 +216,7 @@ def edit_question(question_id: int):
 @roles(*STAFF)
 def retire(question_id: int):
     operations.set_retired(_question(question_id, manage=True), True)
+    commit()
     flash(_("Retired: new papers will not use this question."), "success")
     return redirect(request.referrer or url_for("bank.index"))
 
@@ -221,6 +225,7 @@ def retire(question_id: int):
 @roles(*STAFF)
 def restore(question_id: int):
     operations.set_retired(_question(question_id, manage=True), False)
+    commit()
     flash(_("Restored."), "success")
     return redirect(request.referrer or url_for("bank.index"))
 

@@ -1,5 +1,6 @@
-"""Writes to banks and questions.  Each function validates, changes, commits, and says what it
-changed.  Imports are all or nothing."""
+"""Writes to banks and questions.  Each function validates, changes and flushes, and says what it
+changed; none commits: the request (or the CLI command) commits once, so an import and the bank
+it creates are one transaction, all or nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from server.models import Branch, User, utcnow
 
 
 def create_bank(actor: User | None, name: str, branch: Branch, description: str = "") -> QuestionBank:
-    """Changes: adds an empty bank owned by ``branch``."""
+    """Changes: adds an empty bank owned by ``branch``.  Does not commit."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise OperationError(_("Give the bank a name of 1 to 100 characters."), field="name")
@@ -56,7 +57,7 @@ class ImportOutcome:
 
 def import_questions(bank: QuestionBank, result: ParseResult, source_file: str) -> ImportOutcome:
     """Changes: adds every parsed question that the bank does not hold yet (same normalized stem
-    and options), each with its source file, number and line; commits once, or not at all."""
+    and options), each with its source file, number and line.  Does not commit."""
     outcome = ImportOutcome(bank)
     known = fingerprints_in(bank)
     first_in_file: dict[str, str] = {}
@@ -78,23 +79,19 @@ def import_questions(bank: QuestionBank, result: ParseResult, source_file: str) 
              "source_file": source_file[:255], "source_number": q.number[:32], "source_line": q.line,
              "version": 1, "is_current": True, "retired": False, "created_at": now, "updated_at": now}
             for q in new]
-    try:
-        if rows:  # one multi-row insert: thousands of questions import in about a second
-            db.session.execute(sa.insert(Question), rows)
-            db.session.execute(sa.update(Question).where(Question.bank_id == bank.id,
-                                                         Question.family_id.is_(None))
-                               .values(family_id=Question.id))
-        tagged = [q for q in new if q.tags]
-        if tagged:
-            ids = dict(db.session.execute(sa.select(Question.fingerprint, Question.id).where(
-                Question.bank_id == bank.id, Question.is_current.is_(True),
-                Question.fingerprint.in_([q.fingerprint for q in tagged]))).all())
-            for parsed in tagged:
-                db.session.get(Question, ids[parsed.fingerprint]).tag_objects = _tags(parsed.tags)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if rows:  # one multi-row insert: thousands of questions import in about a second
+        db.session.execute(sa.insert(Question), rows)
+        db.session.execute(sa.update(Question).where(Question.bank_id == bank.id,
+                                                     Question.family_id.is_(None))
+                           .values(family_id=Question.id))
+    tagged = [q for q in new if q.tags]
+    if tagged:
+        ids = dict(db.session.execute(sa.select(Question.fingerprint, Question.id).where(
+            Question.bank_id == bank.id, Question.is_current.is_(True),
+            Question.fingerprint.in_([q.fingerprint for q in tagged]))).all())
+        for parsed in tagged:
+            db.session.get(Question, ids[parsed.fingerprint]).tag_objects = _tags(parsed.tags)
+    db.session.flush()
     outcome.added = len(rows)
     return outcome
 
@@ -102,7 +99,7 @@ def import_questions(bank: QuestionBank, result: ParseResult, source_file: str) 
 def import_into(actor: User | None, bank_name: str, owner: Branch, result: ParseResult,
                 source_file: str) -> ImportOutcome:
     """Changes: creates the bank ``bank_name`` (owned by ``owner``) when it does not exist, then
-    imports into it, in one transaction."""
+    imports into it.  Does not commit."""
     bank = bank_by_name(bank_name) or create_bank(actor, bank_name, owner)
     return import_questions(bank, result, source_file)
 
@@ -147,7 +144,8 @@ def check_question(data: QuestionInput) -> tuple[QuestionType, dict[str, str], s
 
 def edit_question(question: Question, data: QuestionInput) -> Question:
     """Changes: the question's content and tags.  A version an exam has used stays as it was:
-    a new current version is added instead.  Returns the version that now holds the edit."""
+    a new current version is added instead.  Returns the version that now holds the edit.
+    Does not commit."""
     qtype, options, answer = check_question(data)
     stem = " ".join(data.stem.split())
     target = question
@@ -162,11 +160,12 @@ def edit_question(question: Question, data: QuestionInput) -> Question:
     target.fingerprint = fingerprint(stem, options)
     target.tag_objects = _tags(list(data.tags))
     target.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return target
 
 
 def set_retired(question: Question, retired: bool) -> None:
-    """Changes: whether the question may be drawn into new papers (existing exams keep it)."""
+    """Changes: whether the question may be drawn into new papers (existing exams keep it).
+    Does not commit."""
     question.retired = retired
-    db.session.commit()
+    db.session.flush()

@@ -11,6 +11,7 @@ from server.access import in_scope, require_in_scope, roles, scope_root
 from server.branches import operations
 from server.branches.forms import BranchForm, MoveBranchForm, RenameBranchForm
 from server.branches.util import head_office, visible_branches
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, BranchKind, Role, User
@@ -73,9 +74,10 @@ def create():
         try:
             branch = operations.create_branch(form.code.data, form.name.data, form.kind.data, parent)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             _apply_error(form, exc)
         else:
+            commit()
             flash(_("Created %(name)s.", name=branch.name), "success")
             return redirect(url_for("branches.index"))
     return render_template("branches/new.html", form=form)
@@ -92,9 +94,10 @@ def edit(branch_id: int):
         try:
             operations.rename_branch(branch, form.code.data, form.name.data)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             _apply_error(form, exc)
         else:
+            commit()
             flash(_("Saved %(name)s.", name=branch.name), "success")
             return redirect(url_for("branches.index"))
     return render_template("branches/edit.html", branch=branch, form=form, move_form=move_form)
@@ -113,9 +116,10 @@ def move(branch_id: int):
         try:
             operations.move_branch(branch, new_parent)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             _apply_error(move_form, exc)
         else:
+            commit()
             flash(_("Moved %(name)s.", name=branch.name), "success")
             return redirect(url_for("branches.index"))
     form = RenameBranchForm(obj=branch)

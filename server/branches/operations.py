@@ -1,4 +1,5 @@
-"""Writes to the branch tree.  Each function validates, changes, commits, and says what it changed."""
+"""Writes to the branch tree.  Each function validates, changes and flushes, and says what it
+changed; none commits (the request or the CLI command does, once)."""
 from __future__ import annotations
 
 import re
@@ -61,7 +62,7 @@ def _check_parent(kind: BranchKind, parent: Branch | None) -> None:
 
 
 def create_branch(code: str, name: str, kind: str, parent: Branch | None) -> Branch:
-    """Changes: adds one branch under ``parent`` (None only for the head office)."""
+    """Changes: adds one branch under ``parent`` (None only for the head office).  Does not commit."""
     try:
         kind_enum = BranchKind(kind)
     except ValueError:
@@ -72,18 +73,18 @@ def create_branch(code: str, name: str, kind: str, parent: Branch | None) -> Bra
     db.session.add(branch)
     db.session.flush()  # the id is part of the path
     branch.path = (parent.path if parent else "/") + f"{branch.id}/"
-    db.session.commit()
+    db.session.flush()
     return branch
 
 
 def rename_branch(branch: Branch, code: str, name: str) -> None:
-    """Changes: the branch's code and name."""
+    """Changes: the branch's code and name.  Does not commit."""
     branch.code, branch.name = _check_code(code, branch), _check_name(name)
-    db.session.commit()
+    db.session.flush()
 
 
 def move_branch(branch: Branch, new_parent: Branch) -> None:
-    """Changes: the branch's parent, and the path of it and everything below it."""
+    """Changes: the branch's parent, and the path of it and everything below it.  Does not commit."""
     if branch.parent_id is None:
         raise OperationError(_("The head office cannot be moved."), field="parent")
     if branch.contains(new_parent):
@@ -97,5 +98,5 @@ def move_branch(branch: Branch, new_parent: Branch) -> None:
         execution_options={"synchronize_session": False},
     )
     branch.parent_id = new_parent.id
-    db.session.commit()
-    db.session.expire_all()
+    db.session.flush()
+    db.session.expire_all()  # the paths were changed in the database, not in the loaded objects

@@ -13,6 +13,7 @@ from server import uploads
 from server.access import require_in_scope, roles
 from server.auth.forms import EmptyForm
 from server.branches.util import visible_branches
+from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role, User
@@ -74,9 +75,10 @@ def create():
             account = operations.create_user(current_user, form.employee_no.data, form.name.data,
                                              branch, form.role.data)
         except OperationError as exc:
-            db.session.rollback()
+            rollback()
             getattr(form, exc.field or "employee_no").errors.append(exc.message)
         else:
+            commit()
             return render_template("users/passwords.html", accounts=[account],
                                    title=_("Account created"))
     return render_template("users/new.html", form=form)
@@ -99,9 +101,10 @@ def _set_active(user_id: int, active: bool):
     try:
         operations.set_active(current_user, user, active)
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         flash(exc.message, "error")
     else:
+        commit()
         if active:
             flash(_("%(name)s can sign in again.", name=user.name), "success")
         else:
@@ -116,9 +119,10 @@ def reset_password(user_id: int):
     try:
         account = operations.reset_password(current_user, user)
     except OperationError as exc:
-        db.session.rollback()
+        rollback()
         flash(exc.message, "error")
         return redirect(url_for("users.index"))
+    commit()
     return render_template("users/passwords.html", accounts=[account], title=_("Password reset"))
 
 
@@ -158,6 +162,7 @@ def commit_roster():
     accounts = operations.create_users(
         [(row.employee_no, row.name, row.branch, row.role) for row in checked.rows]
     )
+    commit()
     uploads.discard(UPLOAD_KIND, form.token.data)
     return render_template("users/passwords.html", accounts=accounts,
                            title=_("%(n)d people registered", n=len(accounts)))

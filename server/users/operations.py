@@ -1,4 +1,5 @@
-"""Writes to user accounts.  Each function validates, changes, commits, and says what it changed."""
+"""Writes to user accounts.  Each function validates, changes and flushes, and says what it
+changed; none commits (the request or the CLI command does, once)."""
 from __future__ import annotations
 
 import re
@@ -56,7 +57,8 @@ def check_may_assign(actor: User, role: str, branch: Branch) -> None:
 
 
 def create_user(actor: User, employee_no: str, name: str, branch: Branch, role: str) -> NewAccount:
-    """Changes: adds one user with a random one-time password they must change at first login."""
+    """Changes: adds one user with a random one-time password they must change at first login.
+    Does not commit."""
     employee_no, name = clean_employee_no(employee_no), (name or "").strip()
     problem = employee_no_problem(employee_no)
     if problem:
@@ -70,7 +72,7 @@ def create_user(actor: User, employee_no: str, name: str, branch: Branch, role: 
         raise OperationError(problem, field="name")
     check_may_assign(actor, role, branch)
     account = _new_account(employee_no, name, branch, Role(role))
-    db.session.commit()
+    db.session.flush()
     return account
 
 
@@ -89,14 +91,10 @@ def _new_account(employee_no: str, name: str, branch: Branch, role: Role) -> New
 
 
 def create_users(rows: list[tuple[str, str, Branch, Role]]) -> list[NewAccount]:
-    """Changes: adds every (employee_no, name, branch, role) in one transaction, all or none.
-    The caller has validated the rows."""
-    try:
-        accounts = [_new_account(*row) for row in rows]
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    """Changes: adds every (employee_no, name, branch, role); committed together, they are all or
+    none.  The caller has validated the rows.  Does not commit."""
+    accounts = [_new_account(*row) for row in rows]
+    db.session.flush()
     return accounts
 
 
@@ -106,22 +104,24 @@ def check_may_manage(actor: User, user: User) -> None:
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
-    """Changes: the user's active flag; deactivating also ends their sessions and tokens."""
+    """Changes: the user's active flag; deactivating also ends their sessions and tokens.
+    Does not commit."""
     check_may_manage(actor, user)
     if user.id == actor.id:
         raise OperationError(_("You cannot deactivate your own account."))
     user.active = active
     if not active:
         end_all_sessions(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_password(actor: User, user: User) -> NewAccount:
-    """Changes: gives the user a new one-time password, ends their sessions and tokens."""
+    """Changes: gives the user a new one-time password, ends their sessions and tokens.
+    Does not commit."""
     check_may_manage(actor, user)
     password = passwords.generate_initial_password()
     user.password_hash = passwords.hash_initial_password(password)
     user.must_change_password = True
     end_all_sessions(user)
-    db.session.commit()
+    db.session.flush()
     return NewAccount(user, password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.auth import operations
+from server.database import commit
 from server.extensions import db
 from server.models import ApiToken, utcnow
 from tests.conftest import PASSWORD, fresh
@@ -61,6 +62,7 @@ def test_a_revoked_token_stops_working(client, people):
 
 def test_an_expired_token_stops_working(client, people):
     raw, token = operations.issue_token(people["t_bj"], timedelta(hours=1))
+    commit()
     assert client.get("/api/v1/me", headers=_bearer(raw)).status_code == 200
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()

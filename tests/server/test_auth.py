@@ -4,6 +4,7 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from server.auth import passwords
+from server.extensions import db
 from server.models import User
 from tests.conftest import CSRF_META, PASSWORD, fresh
 
@@ -179,3 +180,20 @@ def test_behind_a_trusted_proxy_limits_apply_to_the_real_client_address(make_app
 
     assert [attempt("10.0.0.1", f"U{n}") for n in range(3)] == [200, 200, 429]
     assert attempt("10.0.0.2", "U9") == 200  # another client behind the same proxy
+
+
+def test_a_login_upgrades_a_one_time_password_hash_and_keeps_it(app, client, auth, org, make_user):
+    """The cheap hash of a one-time password is replaced by the standard one at the first login
+    (pages and API alike), and the request commits it with the login."""
+    page_user, api_user = make_user("T401", org["SH"]), make_user("T402", org["SH"])
+    for user in (page_user, api_user):
+        user.password_hash = passwords.hash_initial_password("One-time-77")
+    db.session.commit()
+    assert passwords.needs_rehash(page_user.password_hash)
+    assert auth.login("T401", "One-time-77").status_code == 302
+    response = client.post("/api/v1/auth/token", json={"employee_no": "T402", "password": "One-time-77"})
+    assert response.status_code == 201
+    for user in (fresh(page_user), fresh(api_user)):
+        assert not passwords.needs_rehash(user.password_hash)
+        assert passwords.verify_password(user.password_hash, "One-time-77")
+    assert fresh(page_user).last_login_at is not None

@@ -5,6 +5,7 @@ import pytest
 
 from server.branches import operations
 from server.branches.util import subtree_query
+from server.database import rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, BranchKind
@@ -36,6 +37,15 @@ def test_codes_are_unique_and_normalised(org):
     assert error.value.field == "code" and "BJ" in error.value.message
     with pytest.raises(OperationError):
         operations.create_branch("有 空格", "x", BranchKind.BRANCH.value, org["HQ"])
+
+
+def test_operations_leave_the_commit_to_their_caller(org):
+    operations.create_branch("GZ", "广州分行", BranchKind.BRANCH.value, org["HQ"])
+    operations.rename_branch(org["SH"], "SH", "上海分行（改）")
+    operations.move_branch(org["BJ-HD"], org["SH"])
+    rollback()
+    assert db.session.scalar(db.select(Branch).where(Branch.code == "GZ")) is None
+    assert fresh(org["SH"]).name == "上海分行" and fresh(org["BJ-HD"]).parent_id == org["BJ"].id
 
 
 def test_moving_a_branch_moves_everything_below_it(org, make_branch):

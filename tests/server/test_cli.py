@@ -49,3 +49,13 @@ def test_create_admin_makes_the_head_office_on_a_new_installation(app):
         input="s3cret-pass-1\ns3cret-pass-1\n",
     )
     assert again.exit_code != 0 and "already registered" in again.output
+
+
+def test_a_refused_create_admin_leaves_nothing_behind(app):
+    """The head office it would create is part of the same transaction as the account."""
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "0001", "--name", "张管理", "--branch-code", "ZH"],
+        input="short\nshort\n",
+    )
+    assert result.exit_code != 0 and "at least" in result.output
+    assert _counts() == (0, {})

@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 
 from server.auth import passwords
+from server.database import rollback
 from server.extensions import db
 from server.models import Role, User
+from server.users import operations
 from tests.conftest import PASSWORD, Auth, fresh
 
 ONE_TIME = re.compile(r'<code class="password">([^<]+)</code>')
@@ -96,3 +98,13 @@ def test_reset_password_replaces_the_old_one(app, client, auth, people):
     assert "工号或密码错误" in trainee.login("T100", PASSWORD).get_data(as_text=True)
     assert trainee.login("T100", one_time).status_code == 302
     assert trainee.client.get("/").location == "/account/password"
+
+
+def test_operations_leave_the_commit_to_their_caller(people, org):
+    account = operations.create_user(people["admin"], "20002", "钱七", org["SH"], "trainee")
+    operations.reset_password(people["admin"], people["t_sh"])
+    operations.set_active(people["admin"], people["t_bj"], False)
+    assert account.user.id is not None  # flushed: the database has checked it
+    rollback()
+    assert _user("20002") is None
+    assert fresh(people["t_bj"]).active and passwords.verify_password(fresh(people["t_sh"]).password_hash, PASSWORD)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from server.auth import operations as auth_operations
 from server.bank.models import Question, QuestionBank
+from server.database import commit, rollback
 from server.extensions import db
 from server.models import utcnow
 from tests.conftest import fresh
@@ -130,6 +131,16 @@ def test_unreadable_uploads_get_a_clear_error(client, auth, people):
         assert TOKEN.search(page) is None
 
 
+def test_an_import_is_committed_by_the_request_not_by_the_operation(app, org):
+    from server.bank import formats, operations
+
+    result = formats.parse(DEMO_TEXT.encode(), "t.txt")
+    operations.import_into(None, "未提交", org["HQ"], result, "t.txt")
+    rollback()
+    assert _bank("未提交") is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 0
+
+
 def test_trainees_never_reach_the_bank(client, auth, people):
     auth.login("T100")
     for url in ("/bank/", "/bank/import", "/bank/template.xlsx"):
@@ -141,7 +152,9 @@ def _import(app, name, text=DEMO_TEXT, branch="HQ"):
     from server.branches.util import branch_by_code
 
     result = formats.parse(text.encode(), "t.txt")
-    return operations.import_into(None, name, branch_by_code(branch), result, "t.txt").bank
+    bank = operations.import_into(None, name, branch_by_code(branch), result, "t.txt").bank
+    commit()
+    return bank
 
 
 def test_invigilators_use_shared_banks_but_manage_only_their_own(app, client, auth, people):
@@ -223,6 +236,7 @@ def test_exports_download_and_import_back(app, client, auth, people):
 
 def _bearer(app, user):
     raw, _token = auth_operations.issue_token(user, app.config["API_TOKEN_TTL"])
+    commit()
     return {"Authorization": f"Bearer {raw}"}
 
 
