@@ -5,11 +5,13 @@ Services some tests need (PostgreSQL here, Redis, Chromium, poppler) are found b
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 import uuid
 from contextlib import contextmanager
 
+import gevent
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -120,11 +122,21 @@ def make_app(migrated, tmp_path):
             db.engine.dispose()
 
 
+def _stop_greenlets() -> None:
+    """Stop the greenlets a test left behind: the answer writer, the dashboards' delayed counts and
+    progress, the deadline ticker.  Left running they act in the next test, whose app shares the
+    one Socket.IO server and whose sessions reuse the same ids."""
+    if not gevent.get_hub().loop.activecnt:  # nothing scheduled: an idle writer waits for nothing
+        return
+    gevent.killall([g for g in gc.get_objects() if isinstance(g, gevent.Greenlet) and not g.dead], timeout=10)
+
+
 @contextmanager
 def serving(app):
-    """``app``'s context for one test; the tables are emptied afterwards."""
+    """``app``'s context for one test; afterwards its greenlets are stopped and the tables emptied."""
     with app.app_context():
         yield app
+        _stop_greenlets()
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
