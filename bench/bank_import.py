@@ -67,10 +67,12 @@ def main(count: int = 10_000) -> dict:
 
             upgrade()
             head = create_branch("HQ", "总行", "head_office", None)
+            db.session.commit()
             started = time.perf_counter()
             result = formats.parse(document, "generated.txt", "text")
             parsed_at = time.perf_counter()
             outcome = import_into(None, "生成题库", head, result, "generated.txt")
+            db.session.commit()  # the operation flushes; the caller's commit is part of the import
             import_seconds = time.perf_counter() - started
             write_seconds = time.perf_counter() - parsed_at
             assert outcome.added == count
