@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grading import judge_label
 from server import uploads
 from server.access import require_in_scope, roles
 from server.auth.forms import EmptyForm
@@ -187,7 +188,7 @@ def edit_question(question_id: int):
         for letter, field in LETTER_FIELDS.items():
             getattr(form, field).data = question.options.get(letter, "")
         judge = question.type == "judge"
-        form.answer.data = ("对" if question.answer == "T" else "错") if judge else question.answer
+        form.answer.data = judge_label(question.answer) if judge else question.answer
         form.tags.data = ", ".join(question.tags)
     if form.validate_on_submit():
         data = operations.QuestionInput(

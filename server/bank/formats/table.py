@@ -7,6 +7,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from grading import judge_label
 from server import tables
 from server.bank.formats.common import (
     LETTERS,
@@ -100,7 +101,7 @@ def write_xlsx(questions, title: str = "题库") -> bytes:
 
 def _as_row(question) -> list[str]:
     qtype = QuestionType(question.type)
-    answer = ("对" if question.answer == "T" else "错") if qtype is QuestionType.JUDGE else question.answer
+    answer = judge_label(question.answer) if qtype is QuestionType.JUDGE else question.answer
     options = [question.options.get(letter, "") for letter in LETTERS]
     return [TYPE_WORDS[qtype], question.stem, *options, answer, question.explanation or "",
             ",".join(question.tags)]
