@@ -8,6 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # Imported here, not at the top: every live module imports this package first, and the
+    # namespace imports all of them (a cycle the package's __init__ must not start).
     from live.namespace import LiveNamespace
     from server.extensions import socketio
 

@@ -119,6 +119,7 @@ class SignerSpec:
         loaded = KeptKeySigner(loaded)
         timestamper = None
         if self.timestamp_url:
+            # Only with a timestamp server: the client pulls in requests and its stack.
             from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 
             timestamper = HTTPTimeStamper(self.timestamp_url, timeout=10)
@@ -185,6 +186,7 @@ class SignatureCheck:
 
 def check_signature(pdf: bytes, trust_roots_pem: bytes) -> SignatureCheck:
     """Validate the first signature of ``pdf`` against the given root certificates (PEM)."""
+    # Validation's modules load only where documents are verified, not in every signing worker.
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

@@ -15,7 +15,11 @@ MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", 
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app.  ``config`` overrides what the environment says (tests use this)."""
+    """Build the app.  ``config`` overrides what the environment says (tests use this).
+
+    The factory imports the features when it builds an app, not at the top of this module:
+    every module of the package imports ``server`` first, and most features import each other's
+    models through it (flaskr's and microblog's factories do the same)."""
     app = Flask(
         __name__,
         instance_path=os.environ.get("EXAMHALL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),

@@ -8,9 +8,11 @@ from flask.cli import AppGroup
 
 from server import demo
 from server.auth import passwords
+from server.bank.cli import bank_cli
 from server.branches import operations as branch_operations
 from server.branches.util import branch_by_code, head_office
 from server.database import commit, rollback
+from server.documents.cli import documents_cli
 from server.errors import OperationError
 from server.extensions import db
 from server.models import BranchKind, Role, User
@@ -65,8 +67,6 @@ def create_admin_command(employee_no, name, branch_code, branch_name, password):
 
 
 def init_app(app: Flask) -> None:
-    from server.bank.cli import bank_cli
-    from server.documents.cli import documents_cli
 
     app.cli.add_command(bank_cli)
     app.cli.add_command(documents_cli)

@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from server.auth import passwords
+from server.bank import formats
+from server.bank.operations import import_into
 from server.branches.util import branch_by_code
 from server.extensions import db
 from server.models import Branch, BranchKind, Role, User
@@ -74,8 +76,6 @@ def seed_demo() -> list[DemoLogin]:
 
 
 def _seed_bank() -> None:
-    from server.bank import formats
-    from server.bank.operations import import_into
 
     result = formats.parse(DEMO_BANK_FILE.read_bytes(), DEMO_BANK_FILE.name, "text")
     import_into(None, DEMO_BANK, branch_by_code("HQ"), result, DEMO_BANK_FILE.name)

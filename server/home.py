@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from pdfs.fonts import cjk_font
 from server.access import public, signed_in
+from server.exams.util import open_participations
 from server.extensions import db
 from server.models import Role
 from server.users.util import users_query
@@ -23,9 +25,6 @@ def index():
             counts[role.value] = db.session.scalar(
                 sa.select(sa.func.count()).select_from(query.subquery())
             )
-    from pdfs.fonts import cjk_font
-    from server.exams.util import open_participations
-
     warning = cjk_font().warning if current_user.role == Role.ADMIN else None  # PDFs without Chinese glyphs
     return render_template("home.html", counts=counts, open_exams=open_participations(current_user),
                            font_warning_text=warning)

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 
 from pdfs.batch import Document, sign_all
+from server import PROJECT_ROOT
 from server.database import after_commit
 from server.documents import pdf
 from server.documents.identity import issuer_name, signer_spec
@@ -194,7 +195,6 @@ def _launch(app: Flask, job_id: int) -> None:
     if app.config.get("DOCUMENTS_INLINE"):
         run_job(job_id, processes=1)
         return
-    from server import PROJECT_ROOT
 
     logs = os.path.join(app.instance_path, "logs")
     os.makedirs(logs, exist_ok=True)

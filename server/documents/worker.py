@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 import sys
 
+from server import create_app
+from server.documents.operations import run_job
+
 
 def main(argv: list[str]) -> int:
-    from server import create_app
-    from server.documents.operations import run_job
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
     with app.app_context():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
-from server.access import may_manage, within_scope
+from server.access import in_scope, may_manage, within_scope
 from server.exams.models import LiveSession, Participant
 from server.extensions import db
 from server.models import Branch, Role, User
@@ -48,8 +48,6 @@ def open_participations(user: User) -> list[Participant]:
 def roster_from_numbers(actor: User, numbers: list[str]) -> tuple[list[User], list[str]]:
     """Active trainees with these employee numbers in ``actor``'s scope, and the numbers that
     are not such trainees."""
-    from server.access import in_scope
-
     wanted = list(dict.fromkeys(n for n in numbers if n))
     found = {u.employee_no: u for u in db.session.scalars(sa.select(User).where(User.employee_no.in_(wanted)))}
     users, problems = [], []

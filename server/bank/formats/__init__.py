@@ -8,6 +8,7 @@ upload raises (server.tables.UploadError), and is sniffed and decoded as every u
 from __future__ import annotations
 
 from server import tables
+from server.bank.formats import aiken, gift, table, text
 from server.bank.formats.common import (
     FORMATS,
     ParsedQuestion,
@@ -37,8 +38,6 @@ def detect_format(filename: str, data: bytes) -> str:
         text = tables.decode_text(data)
     except UploadError:
         return "text"
-    from server.bank.formats import aiken, gift
-
     if gift.looks_like_gift(text):
         return "gift"
     if aiken.looks_like_aiken(text):
@@ -52,7 +51,6 @@ def parse(data: bytes, filename: str = "", fmt: str = "auto") -> ParseResult:
     Raises UploadError for a file that cannot be read at all (empty, binary, too large, unknown
     format); problems with single questions are issues in the result instead.
     """
-    from server.bank.formats import aiken, gift, table, text
 
     if len(data) > MAX_BYTES:
         raise UploadError("too_large", limit_mb=MAX_BYTES // (1024 * 1024))
