@@ -12,15 +12,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from pdfs.certificate import CertificateData, render_certificate
+from pdfs.certificate import render_certificate
 from pdfs.fonts import cjk_font
 from pdfs.signing import CA_CERT, Signer, ensure_authority
+from tests.builders import CERTIFICATE
 from tests.pdfs.tampering import flip_byte, pdfsig, pdftotext, rename, strip_signature
 from tests.services import poppler
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdfs"
-DATA = CertificateData("EXH-2026-000001", "欧阳晓明", "T10001", "北京分行", "柜员月度测试", "42.5", "50", True,
-                       "2026年11月29日", "示范银行总行", "http://127.0.0.1:5000/verify/7Q2XK4MP9D")
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def authority(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def signed(authority):
-    pdf = Signer.from_folder(authority).sign(render_certificate(DATA))
+    pdf = Signer.from_folder(authority).sign(render_certificate(CERTIFICATE))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "certificate.pdf").write_bytes(pdf)
     return pdf
@@ -96,7 +95,7 @@ def test_an_incremental_update_that_changes_the_name_is_caught(signed, authority
 def test_a_pdf_signed_by_another_key_is_not_trusted(authority, tmp_path):
     other = tmp_path / "other"
     ensure_authority(other, "冒名银行")
-    forged = Signer.from_folder(other).sign(render_certificate(DATA))
+    forged = Signer.from_folder(other).sign(render_certificate(CERTIFICATE))
     status = _status(forged, authority)  # checked against the genuine authority only
     assert status.intact and status.valid and not status.trusted
     report = pdfsig(forged)  # poppler has no trust store with our authority: it shows who signed

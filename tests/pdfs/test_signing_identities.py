@@ -20,7 +20,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from pdfs.certificate import render_certificate
 from pdfs.signing import CA_CERT, CA_KEY, SIGNER_CERT, SIGNER_KEY, SignerSpec, check_signature, ensure_authority
-from tests.pdfs.test_signed_certificate import DATA
+from tests.builders import CERTIFICATE
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_an_organisations_pkcs12_file_signs_and_names_its_root(authority, tmp_pa
     path.write_bytes(bundle)
     spec = SignerSpec(pkcs12=path, passphrase=b"s3cret-pass")
     assert spec.authority_pem() == (authority / CA_CERT).read_bytes()
-    signed = spec.load().sign(render_certificate(DATA))
+    signed = spec.load().sign(render_certificate(CERTIFICATE))
     assert check_signature(signed, spec.authority_pem()).ok
     with pytest.raises(ValueError):
         SignerSpec(pkcs12=path, passphrase=b"wrong").load()
@@ -94,7 +94,8 @@ def timestamp_server(authority):
 
 
 def test_with_a_timestamp_server_the_signature_is_pades_b_t(authority, timestamp_server):
-    signed = SignerSpec(folder=authority, timestamp_url=timestamp_server).load().sign(render_certificate(DATA))
+    signed = SignerSpec(folder=authority, timestamp_url=timestamp_server).load().sign(
+        render_certificate(CERTIFICATE))
     assert _Tsa.requests >= 1
     check = check_signature(signed, (authority / CA_CERT).read_bytes())
     assert check.ok and check.timestamped
@@ -104,5 +105,5 @@ def test_with_a_timestamp_server_the_signature_is_pades_b_t(authority, timestamp
 
 
 def test_without_one_there_is_no_timestamp(authority):
-    signed = SignerSpec(folder=authority).load().sign(render_certificate(DATA))
+    signed = SignerSpec(folder=authority).load().sign(render_certificate(CERTIFICATE))
     assert not check_signature(signed, (authority / CA_CERT).read_bytes()).timestamped

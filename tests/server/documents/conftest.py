@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from server.documents import operations as documents
+from tests.builders import answer_and_end
 from tests.conftest import serving
-from tests.server.exams.test_results_and_regrade import answer_and_end
 
 
 @pytest.fixture

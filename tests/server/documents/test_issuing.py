@@ -20,6 +20,7 @@ from server.documents.models import IssuedDocument, IssueJob
 from server.exams import operations as exams
 from server.exams.models import Participant
 from server.extensions import db
+from tests.builders import ANSWERS, answer_and_end
 from tests.pdfs.tampering import pdfsig, pdftotext
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "pdfs"
@@ -64,8 +65,6 @@ def test_ending_a_session_issues_certificates_for_passes_and_sheets_for_all(issu
 
 
 def test_a_key_the_paper_never_shows_is_left_off_the_trainee_sheet(started):
-    from tests.server.exams.test_results_and_regrade import answer_and_end
-
     started.show_key = "never"
     db.session.commit()
     answer_and_end(started)  # the end queues the documents; the commit runs the job (inline here)
@@ -96,22 +95,14 @@ def test_two_current_documents_of_a_kind_cannot_coexist(issued):
 def test_a_killed_worker_leaves_only_whole_documents_and_the_rerun_completes(app, started, make_trainees):
     """kill -9 the issuing process part-way: every row it committed has its signed PDF, nothing
     is half there, and running the job again issues exactly what is missing."""
-    from tests.server.exams.test_results_and_regrade import ANSWERS
-
     extra = make_trainees(20, prefix="K")
     for user in extra:
         db.session.add(Participant(session_id=started.id, user_id=user.id, branch_id=user.branch_id,
                                    question_order=[q.id for q in sorted(started.questions, key=lambda q: q.position)]))
-        ANSWERS[user.employee_no] = ANSWERS["S000"]  # all right: each gets a certificate too
     db.session.commit()
     app.config.update(DOCUMENTS_AUTO_ISSUE=False)  # started by hand below, in a worker process
-    try:
-        from tests.server.exams.test_results_and_regrade import answer_and_end
-
-        answer_and_end(started)
-    finally:
-        for user in extra:
-            ANSWERS.pop(user.employee_no)
+    # The extra trainees answer all right: each gets a certificate too.
+    answer_and_end(started, {**ANSWERS, **{user.employee_no: ANSWERS["S000"] for user in extra}})
     app.config.update(DOCUMENTS_INLINE=False)
     os.environ["DOCUMENTS_PROCESSES"] = "1"  # one slow process, so the kill lands part-way
     try:

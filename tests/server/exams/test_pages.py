@@ -13,8 +13,8 @@ from server.exams import operations as exams
 from server.exams.models import AuditEntry, LiveSession, Participant
 from server.extensions import db
 from server.papers.models import Paper
+from tests.builders import answer_and_end
 from tests.conftest import Auth
-from tests.server.exams.test_results_and_regrade import answer_and_end
 
 
 def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, people, bank, make_trainees):

@@ -12,31 +12,13 @@ from server.exams import operations as exams
 from server.exams.models import AuditEntry, Participant
 from server.exams.results import item_analysis, participant_sheet, regrade_preview, session_results
 from server.extensions import db
+from tests.builders import ANSWERS, answer_and_end
 from tests.conftest import fresh
-
-# Per trainee: answers to the six questions (judge T/F, single, multi) in bank order.
-ANSWERS = {
-    "S000": ["T", "F", "A", "B", "ABD", "ACD"],  # all right: 12
-    "S001": ["T", "T", "A", "C", "AB", "ACD"],   # 1 + 0 + 2 + 0 + 2 + 3 = 8
-    "S002": ["F", "T", "B", "C", "C", "B"],      # 0
-    "H000": ["T", "F", "A", "C", "ABD", "ABC"],  # 1 + 1 + 2 + 0 + 3 + 0 = 7
-}
-
-
-def answer_and_end(session):
-    """Every trainee answers as ANSWERS says, then the session ends."""
-    questions = sorted(session.questions, key=lambda q: q.position)
-    for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
-        for seq, (question, choice) in enumerate(zip(questions, ANSWERS[participant.user.employee_no],
-                                                     strict=True), start=1):
-            exams.record_answer(session, participant, question, choice, seq=seq)
-    db.session.commit()
-    exams.end_session(session)
-    db.session.commit()
 
 
 @pytest.fixture
 def answered(started):
+    """The session ended with the results ANSWERS gives: S000 12, S001 8, H000 7, S002 0."""
     answer_and_end(started)
     return started
 
