@@ -14,6 +14,7 @@ from grading.policy import MultiRule, Policy
 
 ZERO = Decimal(0)
 _SEPARATORS = re.compile(r"[\s、,，;；/]+")
+_STORED_JUDGE = frozenset("TF")
 
 
 def _letters(text: str) -> str:
@@ -25,9 +26,12 @@ def normalize_choice(question: QuestionSnapshot, choice: str | None) -> str | No
     ``question`` (unknown letter, repeated letter, several letters for single choice)."""
     if choice is None:
         return None
+    if not isinstance(choice, str):
+        choice = str(choice)
     if question.type == QuestionType.JUDGE:
-        return judge_value(str(choice))
-    text = _letters(str(choice))
+        return choice if choice in _STORED_JUDGE else judge_value(choice)
+    # What browsers send is already letters: only anything else is normalised (NFKC, separators).
+    text = choice if choice.isascii() and choice.isalpha() and choice.isupper() else _letters(choice)
     if not text or len(set(text)) != len(text) or any(c not in question.options for c in text):
         return None
     if question.type == QuestionType.SINGLE and len(text) != 1:
@@ -82,6 +86,8 @@ def grade_answer(question: QuestionSnapshot, response: Response | None, policy: 
     """Points and outcome for one answer, the question's void applied.  An invalid or missing
     choice scores 0 (unanswered), except on a question voided with full points."""
     grade = _grade(question, response, policy)
+    if question.void is None:
+        return grade
     if question.void is Void.REMOVE:  # the outcome stays for the record; nothing counts
         return Grade(ZERO, grade.outcome)
     if question.void is Void.FULL_POINTS:
