@@ -44,9 +44,23 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     conf_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying it and dropping the old one; with foreign
+            # keys enforced (every connection turns them on) that DROP would cascade into, or
+            # be refused by, the rows that point at it.  Off for the migration (it can only
+            # change outside a transaction), checked after it, on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:10]}")
 
 
 if context.is_offline_mode():
