@@ -185,5 +185,8 @@ def decide_answer(question: QuestionSnapshot, choice: str, seq: int, seconds: fl
         same = existing.seq == seq and existing.choice == stored
         return Decision(Recording.DUPLICATE if same else Recording.STALE)
     grade = grade_answer(question, Response(question.id, stored, seconds), policy)
-    previous = existing.points + existing.bonus if existing is not None else ZERO
+    # What the question counted before: the stored answer's points, or what no answer is worth
+    # (a question voided with full points already gave them).
+    previous = (existing.points + existing.bonus) if existing is not None \
+        else grade_answer(question, None, policy).counted
     return Decision(Recording.SAVED, stored, grade, grade.counted - previous, first=existing is None)

@@ -21,6 +21,7 @@ from live.runtime import runtime_for
 from server.database import after_commit
 from server.exams import operations
 from server.exams.models import LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
+from server.exams.results import forget_results
 from server.extensions import db
 from server.papers.models import ShowKey
 
@@ -73,15 +74,22 @@ def open_next(session: LiveSession, now: datetime) -> SessionQuestion | None:
     position = next((i for i, q in enumerate(ordered) if q.id == session.current_question_id), -1) + 1
     if position >= len(ordered) and not session.question_open:
         raise Refused("no_more_questions")
-    if session.question_open:
-        close_question(session, now)
+    previous = session.current_question_id
+    if session.question_open and not close_question(session, now):
+        return None  # another "next" (a double click, another process) closed it and moves on
     if position >= len(ordered):
         return None
     question = ordered[position]
-    session.current_question_id, session.question_open = question.id, True
-    session.question_opened_at = now
-    session.question_deadline_at = now + timedelta(seconds=session.question_seconds or 30)
-    db.session.flush()
+    # Only from the question this control saw: two "next" at once open one question, once.
+    opened = db.session.execute(sa.update(LiveSession).where(
+        LiveSession.id == session.id, LiveSession.question_open.is_(False),
+        LiveSession.current_question_id.is_(None) if previous is None
+        else LiveSession.current_question_id == previous).values(
+        current_question_id=question.id, question_open=True, question_opened_at=now,
+        question_deadline_at=now + timedelta(seconds=session.question_seconds or 30))).rowcount
+    db.session.refresh(session)
+    if not opened:
+        return None
     _send_question(session, question, now)
     dashboard.status_changed(session, now)
     return question
@@ -181,7 +189,9 @@ def end(session: LiveSession, now: datetime) -> None:
 
 
 def remove(session: LiveSession, participant: Participant, now: datetime) -> None:
+    """Take a trainee off the roster (they no longer count in results, even after the end)."""
     participant.removed, participant.finished_at = True, now
+    forget_results(session)
     db.session.flush()
     emit.to_user(participant.user_id, "removed", {})
     dashboard.roster_changed(session, [participant.id])

@@ -45,6 +45,11 @@ def upgrade():
     op.execute("UPDATE live_session SET selection = (SELECT paper.selection FROM paper WHERE paper.id = live_session.paper_id), "
                "shuffle_questions = (SELECT paper.shuffle_questions FROM paper WHERE paper.id = live_session.paper_id), "
                "shuffle_options = (SELECT paper.shuffle_options FROM paper WHERE paper.id = live_session.paper_id)")
+    # A session that has started shows what it really did: options were shuffled for it when its
+    # participants have option orders (its paper may have been edited since).
+    op.execute("UPDATE live_session SET shuffle_options = EXISTS (SELECT 1 FROM participant "
+               "WHERE participant.session_id = live_session.id "
+               "AND CAST(participant.option_orders AS TEXT) NOT IN ('{}', 'null')) WHERE status != 'lobby'")
     # Answers to removed questions count nothing (grading stores 0 points for them now).
     op.execute("UPDATE answer SET points = 0, bonus = 0 WHERE session_question_id IN "
                "(SELECT id FROM session_question WHERE void = 'remove')")

@@ -130,27 +130,62 @@ def _record(session: LiveSession, item: Pending, signed: bytes) -> IssuedDocumen
     return document
 
 
+def _results_moved(session: LiveSession, planned: int) -> bool:
+    """Whether the session's results changed (a regrade) since the documents being committed
+    were planned.  Asked in the committing transaction: PostgreSQL locks the session's row, so a
+    regrade commits before or after this commit, never between; SQLite's single writer does
+    the same (a regrade committed since this transaction's snapshot makes its first write fail)."""
+    version = db.session.execute(sa.select(LiveSession.results_version).where(
+        LiveSession.id == session.id).with_for_update()).scalar_one()
+    return version != planned
+
+
+def _issue(session: LiveSession, job: IssueJob, pending: list[Pending], processes: int | None,
+           planned: int) -> bool:
+    """Sign and record ``pending``, committing every few documents; False (with the uncommitted
+    ones dropped) as soon as the session's results have changed since they were planned."""
+    signed_all = sign_all((p.data for p in pending), signer_spec(), processes)
+    try:
+        since = 0
+        for item, signed in zip(pending, signed_all, strict=True):
+            _record(session, item, signed)
+            since += 1
+            if since == COMMIT_EVERY:
+                if _results_moved(session, planned):
+                    db.session.rollback()
+                    return False
+                job.done, job.heartbeat_at, since = job.done + since, utcnow(), 0
+                db.session.commit()
+        if _results_moved(session, planned):
+            db.session.rollback()
+            return False
+        job.done += since
+        return True
+    finally:
+        signed_all.close()  # stops the signing processes when the plan is abandoned
+
+
 def run_job(job_id: int, processes: int | None = None) -> IssueJob:
     """Changes: issues what the job's session is missing, committing every few documents and
-    moving the job's progress; marks the job done, or failed with the reason."""
+    moving the job's progress; marks the job done, or failed with the reason.  The job is its
+    own unit of work (it runs in a worker process).  When a regrade changes the results while
+    it runs, what it signed since its last commit is dropped and it plans again: the regrade has
+    superseded what was issued before, so the new plan reissues those with the new results."""
     job = db.session.get(IssueJob, job_id)
     session = job.session
     job.state, job.started_at, job.heartbeat_at, job.error = JobState.RUNNING, utcnow(), utcnow(), None
     job.worker_pid = os.getpid()
     db.session.commit()
     try:
-        pending, present = plan(session, job.base_url)
-        job.total, job.done = present + len(pending), present
-        db.session.commit()
-        spec = signer_spec()
-        since = 0
-        for item, signed in zip(pending, sign_all((p.data for p in pending), spec, processes), strict=True):
-            _record(session, item, signed)
-            since += 1
-            if since == COMMIT_EVERY:
-                job.done, job.heartbeat_at, since = job.done + since, utcnow(), 0
-                db.session.commit()
-        job.done += since
+        while True:
+            planned = db.session.scalar(sa.select(LiveSession.results_version).where(LiveSession.id == session.id))
+            pending, present = plan(session, job.base_url)
+            job.total, job.done = present + len(pending), present
+            db.session.commit()
+            if _issue(session, job, pending, processes, planned):
+                break
+            log.info("session %s: results changed while issuing; planning again", session.id)
+            job = db.session.get(IssueJob, job_id)
         job.state, job.finished_at, job.heartbeat_at = JobState.DONE, utcnow(), utcnow()
         db.session.commit()
     except Exception as exc:
@@ -181,12 +216,21 @@ def start_issuing(session: LiveSession, reason: IssueReason) -> IssueJob | None:
     job = latest_job(session)
     if job is not None and job.state in (JobState.QUEUED, JobState.RUNNING) and not is_interrupted(job):
         return job
+    job = _queue(session, reason)
+    _launch_after_commit(job)
+    return job
+
+
+def _queue(session: LiveSession, reason: IssueReason) -> IssueJob:
     job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(session), heartbeat_at=utcnow())
     db.session.add(job)
     db.session.flush()
+    return job
+
+
+def _launch_after_commit(job: IssueJob) -> None:
     app, job_id = current_app._get_current_object(), job.id
     after_commit(lambda: _launch(app, job_id))
-    return job
 
 
 def _launch(app: Flask, job_id: int) -> None:
@@ -235,11 +279,15 @@ def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[i
 def _issue_when_ended(session: LiveSession) -> None:
     """Certificates and score sheets, issued by a worker once the end is committed.  A failure
     to queue them never undoes the end: the documents page offers to issue again."""
+    if not current_app.config["DOCUMENTS_AUTO_ISSUE"]:
+        return
     try:
         with db.session.begin_nested():
-            start_issuing(session, IssueReason.ENDED)
+            job = _queue(session, IssueReason.ENDED)
     except Exception:
         log.exception("session %s: could not queue its documents", session.id)
+        return
+    _launch_after_commit(job)  # only once the savepoint holding the job is released
 
 
 @signals.session_regraded.connect

@@ -21,6 +21,7 @@ from grading import (
     Void,
     analyse_items,
     competition_ranks,
+    grade_answer,
     pass_threshold,
     passed,
     regrade,
@@ -177,12 +178,15 @@ class SheetLine:
     outcome: str
 
 
-def _lines(order: list[int], by_id: dict[int, SessionQuestion], answers: dict[int, Answer]) -> list[SheetLine]:
+def _lines(order: list[int], by_id: dict[int, SessionQuestion], answers: dict[int, Answer],
+           policy) -> list[SheetLine]:
+    """A sheet's lines; a question left unanswered is worth what grading says no answer is worth
+    (its points, when it was voided with full points), so the lines add up to the total."""
     lines = []
     for position, question_id in enumerate(order, start=1):
-        answer = answers.get(question_id)
-        lines.append(SheetLine(position, by_id[question_id], answer.choice if answer else "",
-                               (answer.points + answer.bonus) if answer else Decimal(0),
+        answer, question = answers.get(question_id), by_id[question_id]
+        points = (answer.points + answer.bonus) if answer else grade_answer(snapshot(question), None, policy).counted
+        lines.append(SheetLine(position, question, answer.choice if answer else "", points,
                                answer.outcome if answer else Outcome.UNANSWERED.value))
     return lines
 
@@ -192,7 +196,7 @@ def participant_sheet(participant: Participant) -> list[SheetLine]:
     by_id = {q.id: q for q in participant.session.questions}
     answers = {a.session_question_id: a for a in db.session.scalars(
         sa.select(Answer).where(Answer.participant_id == participant.id))}
-    return _lines(participant.question_order, by_id, answers)
+    return _lines(participant.question_order, by_id, answers, policy_for(participant.session))
 
 
 def participant_sheets(session: LiveSession) -> dict[int, list[SheetLine]]:
@@ -203,7 +207,8 @@ def participant_sheets(session: LiveSession) -> dict[int, list[SheetLine]]:
     answers: dict[int, dict[int, Answer]] = {pid: {} for pid in orders}
     for answer in _answers(session):
         answers[answer.participant_id][answer.session_question_id] = answer
-    return {pid: _lines(order, by_id, answers[pid]) for pid, order in orders.items()}
+    policy = policy_for(session)
+    return {pid: _lines(order, by_id, answers[pid], policy) for pid, order in orders.items()}
 
 
 def _answers(session: LiveSession):

@@ -190,3 +190,14 @@ def test_voids_are_applied_where_answers_are_graded():
     assert grade_answer(full, None, Policy()).points == 2
     wrong_removed = grade_answer(removed, Response(2, "B"), Policy())
     assert wrong_removed.points == 0 and wrong_removed.outcome is Outcome.CORRECT  # kept for the record
+
+
+def test_answering_a_question_already_voided_with_full_points_does_not_count_it_twice():
+    from dataclasses import replace
+
+    from grading import Void, decide_answer
+
+    voided = replace(SINGLE, void=Void.FULL_POINTS)
+    assert grade_answer(voided, None, Policy()).counted == 2  # the regrade gave everyone its points
+    decision = decide_answer(voided, "A", 1, None, None, Policy())
+    assert decision.grade.points == 2 and decision.delta == 0

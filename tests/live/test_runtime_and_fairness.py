@@ -181,3 +181,30 @@ def test_a_control_is_one_transaction_and_its_emits_wait_for_the_commit(app, liv
     db.session.expire_all()
     assert events(trainee, "question") == []  # nobody heard of the question that never opened
     assert db.session.get(LiveSession, session.id).current_question_id is None
+
+
+def test_a_second_next_from_a_stale_view_opens_nothing(live, people, fixed_paper, make_trainees, clock):
+    """Two "next" at once (a double click, two processes): the second one saw the old question
+    open; it must not reopen or resend anything (the deadline and the speed bonus's start stay)."""
+    session = _paced(people, fixed_paper, make_trainees(1), question_seconds=60)
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": session.id})
+    call(staff, "control", {"session_id": session.id, "action": "start"})
+    call(staff, "control", {"session_id": session.id, "action": "next"})
+    db.session.expire_all()
+    stale = db.session.get(LiveSession, session.id)
+    assert stale.question_open and stale.current_question_id  # this view: the first question is open
+    clock.advance(5)
+    assert call(staff, "control", {"session_id": session.id, "action": "next"})["ok"]  # the other one wins
+    with db.engine.connect() as conn:
+        current, opened_at = conn.execute(sa.select(LiveSession.current_question_id,
+                                                    LiveSession.question_opened_at)
+                                          .where(LiveSession.id == session.id)).one()
+    events(trainee)
+    clock.advance(1)
+    assert controls.open_next(stale, clock.now()) is None
+    commit()
+    db.session.expire_all()
+    again = db.session.get(LiveSession, session.id)
+    assert (again.current_question_id, again.question_opened_at, again.question_open) == (current, opened_at, True)
+    assert events(trainee, "question") == [] and events(trainee, "question_closed") == []

@@ -34,7 +34,8 @@ def empty_database(tmp_path):
 def _insert(conn, table: str, **values) -> int:
     columns = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    return conn.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id"), values).scalar()
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608 (our own names)
+    return conn.execute(sa.text(insert), values).scalar()
 
 
 def _populate_0005(conn) -> dict:
@@ -65,12 +66,15 @@ def _populate_0005(conn) -> dict:
                           points=200, explanation="", void="remove" if n == 1 else None)
                   for n, q in enumerate(questions, start=1)]
         participant = _insert(conn, "participant", session_id=session, user_id=user, branch_id=branch,
-                              question_order=f"[{frozen[0]}, {frozen[1]}]", option_orders="{}", total=200,
+                              question_order=f"[{frozen[0]}, {frozen[1]}]",
+                              option_orders=f'{{"{frozen[0]}": "BA"}}' if shuffled else "{}", total=200,
                               answered=2, removed=False, tab_switches=0, extra_seconds=0, last_seq=2)
         for seq, question in enumerate(frozen, start=1):
             _insert(conn, "answer", participant_id=participant, session_question_id=question, choice="A", seq=seq,
                     points=200, bonus=0, outcome="correct", received_at=now)
         ids[shuffled] = {"paper": paper, "session": session, "removed_question": frozen[0]}
+    conn.execute(sa.text("UPDATE paper SET shuffle_options = :yes WHERE id = :id"),
+                 {"yes": True, "id": ids[False]["paper"]})  # edited after its session started
     return ids
 
 
@@ -90,6 +94,7 @@ def test_upgrading_a_database_with_papers_sessions_and_answers_keeps_every_row(e
                     "SELECT selection, shuffle_options, pacing FROM live_session WHERE id = :id"),
                     {"id": made["session"]}).one()
                 assert (selection, bool(shuffle_options), pacing) == ("fixed", shuffled, "paced")
+                # The started sessions keep what they did, whatever their paper says now.
                 assert conn.execute(sa.text("SELECT selection FROM paper WHERE id = :id"),
                                     {"id": made["paper"]}).scalar() == "fixed"
                 points = conn.execute(sa.text("SELECT points FROM answer WHERE session_question_id = :id"),
@@ -104,6 +109,6 @@ def test_upgrading_a_database_with_papers_sessions_and_answers_keeps_every_row(e
 
 def _counts() -> dict:
     with db.engine.connect() as conn:
-        return {table: conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()
+        return {table: conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()  # noqa: S608
                 for table in ("branch", "user", "question", "paper", "paper_question", "live_session",
                               "session_question", "participant", "answer")}

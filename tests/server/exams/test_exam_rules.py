@@ -67,6 +67,8 @@ def _question(session, qtype):
 @pytest.mark.parametrize(("qtype", "key"), [("single", "Z"), ("single", "AB"), ("judge", "AB"), ("judge", "X1"),
                                             ("multi", "AZ"), ("multi", "AA"), ("multi", "?")])
 def test_a_regrade_refuses_a_key_that_is_not_valid_for_its_question(started, people, qtype, key):
+    exams.end_session(started)
+    commit()
     question = _question(started, qtype)
     before = question.answer
     with pytest.raises(OperationError) as refused:
@@ -77,7 +79,19 @@ def test_a_regrade_refuses_a_key_that_is_not_valid_for_its_question(started, peo
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
 
 
+def test_a_regrade_waits_for_the_end_of_the_session(started, people):
+    """Answers still arrive while it runs, graded with the keys they meet: a regrade then would
+    race them.  The preview works; applying says why not."""
+    question = _question(started, "single")
+    with pytest.raises(OperationError) as refused:
+        exams.apply_regrade(people["inv_bj"], started, {question.id: "B"}, {}, reason="答案印错")
+    assert refused.value.code == "not_ended"
+    assert regrade_preview(started, {question.id: "B"}, {})
+
+
 def test_a_regrade_takes_keys_as_people_type_them(started, people):
+    exams.end_session(started)
+    commit()
     judge, multi = _question(started, "judge"), _question(started, "multi")
     exams.apply_regrade(people["inv_bj"], started, {judge.id: "错" if judge.answer == "T" else "对",
                                                     multi.id: "d、a b"}, {}, reason="答案印错")
@@ -86,6 +100,8 @@ def test_a_regrade_takes_keys_as_people_type_them(started, people):
 
 
 def test_the_regrade_page_shows_a_bad_key_on_its_field_and_changes_nothing(client, auth, people, started):
+    exams.end_session(started)
+    commit()
     question = _question(started, "single")
     auth.login("J100")
     for action in ("preview", "apply"):
@@ -224,3 +240,32 @@ def test_scores_are_unchanged_when_the_answer_was_right_whatever_the_points_roun
     stored = db.session.scalar(sa.select(Answer).where(Answer.participant_id == participant.id))
     assert (stored.choice, stored.points, stored.outcome, participant.total) == (multi.answer, multi.points,
                                                                                  "correct", D(multi.points))
+
+
+def test_a_sheet_adds_up_to_the_total_when_an_unanswered_question_is_voided_with_full_points(
+        people, fixed_paper, make_trainees):
+    from grading import Void
+    from server.exams.results import participant_sheet
+
+    session = _ended_session(people, fixed_paper, make_trainees, 3, "V")
+    question = _question(session, "multi")
+    exams.apply_regrade(people["inv_bj"], session, {}, {question.id: Void.FULL_POINTS}, reason="题目有歧义")
+    commit()
+    unanswered = 0
+    for row in session_results(session).rows:
+        lines = participant_sheet(db.session.get(Participant, row.participant_id))
+        assert sum(line.points for line in lines) == row.total
+        unanswered += any(line.question.id == question.id and not line.choice for line in lines)
+    assert unanswered  # the case was there: someone had left the voided question unanswered
+
+
+def test_removing_a_trainee_after_the_end_updates_every_results_table(people, fixed_paper, make_trainees):
+    from live import controls
+
+    session = _ended_session(people, fixed_paper, make_trainees, 3, "W")
+    before = session_results(session)
+    gone = before.rows[0]
+    controls.remove(session, db.session.get(Participant, gone.participant_id), session.ended_at)
+    commit()
+    after = session_results(session)
+    assert after.row(gone.participant_id) is None and len(after.rows) == len(before.rows) - 1
