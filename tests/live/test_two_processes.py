@@ -2,8 +2,6 @@
 trainees on the other (emits cross through the Socket.IO message queue)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import socketio
 
@@ -12,6 +10,7 @@ from server.extensions import db
 from tests.conftest import PASSWORD, TEST_DATABASE
 from tests.live.conftest import ServerProcess
 from tests.services import redis_url
+from tests.waiting import wait_until
 
 
 def _client(server, employee_no):
@@ -19,12 +18,10 @@ def _client(server, employee_no):
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     client = socketio.Client()
     received = {}
-    events = threading.Event()
 
     def record(name):
         def handler(data):
             received.setdefault(name, []).append(data)
-            events.set()
         return handler
 
     for name in ("question", "progress", "question_closed", "started"):
@@ -35,12 +32,7 @@ def _client(server, employee_no):
 
 
 def _wait(received, name, timeout=10.0):
-    pause = threading.Event()
-    for _ in range(int(timeout * 20)):
-        if received.get(name):
-            return received[name]
-        pause.wait(0.05)
-    raise AssertionError(f"no {name} event")
+    return wait_until(lambda: received.get(name), timeout, f"no {name} event")
 
 
 def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_paper, people, make_trainees,

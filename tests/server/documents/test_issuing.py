@@ -7,7 +7,6 @@ import hashlib
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,8 @@ from server.exams.models import Participant
 from server.extensions import db
 from tests.builders import ANSWERS, answer_and_end
 from tests.pdfs.tampering import pdfsig, pdftotext
+from tests.services import poppler
+from tests.waiting import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "pdfs"
 
@@ -30,6 +31,15 @@ def _current(session) -> dict[tuple[str, str | None], IssuedDocument]:
     rows = db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == session.id,
                                                               IssuedDocument.revoked_at.is_(None)))
     return {(d.kind, d.summary.get("employee_no")): d for d in rows}
+
+
+def _dead(pid: int) -> bool:
+    """The process has ended (gone, or a zombie not reaped yet): it commits nothing more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")  # the state follows the command's name
 
 
 def test_ending_a_session_issues_certificates_for_passes_and_sheets_for_all(issued):
@@ -57,7 +67,7 @@ def test_ending_a_session_issues_certificates_for_passes_and_sheets_for_all(issu
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name, key in (("trainee-sheet", ("trainee_sheet", "S001")), ("session-sheet", ("session_sheet", None))):
         (ARTIFACTS / f"{name}.pdf").write_bytes(current[key].content)
-        subprocess.run(["pdftoppm", "-png", "-r", "50", "-l", "2", str(ARTIFACTS / f"{name}.pdf"),
+        subprocess.run([poppler("pdftoppm"), "-png", "-r", "50", "-l", "2", str(ARTIFACTS / f"{name}.pdf"),
                         str(ARTIFACTS / name)], check=True)
 
     job = documents.latest_job(issued)
@@ -110,16 +120,17 @@ def test_a_killed_worker_leaves_only_whole_documents_and_the_rerun_completes(app
         db.session.commit()  # the worker process starts once the job is committed
     finally:
         del os.environ["DOCUMENTS_PROCESSES"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    job_id = job.id
+
+    def under_way():  # the worker has committed a first group of documents
         db.session.expire_all()
-        job = db.session.get(IssueJob, job.id)
-        if job.done >= documents.COMMIT_EVERY and job.worker_pid:
-            break
-        time.sleep(0.05)
+        current = db.session.get(IssueJob, job_id)
+        return current if current.done >= documents.COMMIT_EVERY and current.worker_pid else None
+
+    job = wait_until(under_way, timeout=60, message="the worker never committed a group of documents")
     assert 0 < job.done < job.total == 2 * 24 - 2 + 1, (job.state, job.done, job.total, job.error)
     os.kill(job.worker_pid, signal.SIGKILL)
-    time.sleep(0.3)
+    wait_until(lambda: _dead(job.worker_pid), message=f"worker {job.worker_pid} still runs after kill -9")
 
     db.session.expire_all()
     partial = _current(started)
