@@ -5,6 +5,7 @@ imports another test module (tests/test_layout.py checks), so shared things live
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import MappingProxyType
 
 import sqlalchemy as sa
@@ -39,3 +40,28 @@ def answer_and_end(session, answers: Mapping[str, Sequence[str]] = ANSWERS) -> N
 # One passed certificate, for the PDF rendering and signing tests.
 CERTIFICATE = CertificateData("EXH-2026-000001", "欧阳晓明", "T10001", "北京分行", "柜员月度测试", "42.5", "50", True,
                               "2026年11月29日", "示范银行总行", "http://127.0.0.1:5000/verify/7Q2XK4MP9D")
+
+
+# The exam office's real document (shared/seed; CI always has it) and its keys as printed.
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "bank-customer-manager-exam.txt"
+
+# The keys as printed in the document, questions 1 to 99 (judge: 对 = T, 错 = F).
+EXPECTED_KEYS = [
+    *"F F T F F F F T T F T F T F T F T F F T".split(),
+    *"A A B A B D D C C C D B B B A B C D B B".split(),
+    *"ACD ACD BD BC BC ABC ABC ABCD ABC ABCD ABC AB ABCD ABCD ABCD BD BCD ABD ABC ACD".split(),
+    *"ABD ACD ABCD BD ABC BD ABCD ACD ABD ABC CD AB ABCD CD ABD ACD ACD CD ABC ABD".split(),
+    *"AC ACD ABD AD AC ABC ABCD ABCD ABCD AC ABCD AB ABC ABC ABD ACD AB BC ABCD".split(),
+]
+
+# A small bank in the exam office's text format: two of each question type.
+BANK_TEXT = """判断题
+1. 存款保险保护存款人。对
+2. 柜员可以代客户设置密码。错
+单选题
+3. 人民币的单位是（）A.元 B.镑 C.美元 D.日元 答案: A
+4. 假币应当（）A.退还 B.收缴 C.销毁 D.使用 答案: B
+多选题
+5. 属于存款的有（）A.活期 B.定期 C.贷款 D.通知存款 答案: ABD
+6. 柜员应当（）A.双人复核 B.泄露信息 C.保管印章 D.轧账 答案: ACD
+"""

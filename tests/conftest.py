@@ -18,9 +18,15 @@ from flask.testing import FlaskClient
 
 from server import create_app
 from server.auth import passwords
+from server.bank import formats
+from server.bank.operations import import_into
+from server.database import commit
+from server.exams import operations as exams
 from server.extensions import db
 from server.models import Branch, BranchKind, Role, User
+from server.papers import operations as papers
 from tests import services
+from tests.builders import BANK_TEXT
 from tests.services import pytest_terminal_summary  # noqa: F401  (the hook: which services were missing)
 
 PASSWORD = "correct-horse-7"
@@ -220,3 +226,49 @@ def people(org, make_user):
         "t_bj": make_user("T100", org["BJ-HD"]),
         "t_sh": make_user("T200", org["SH"]),
     }
+
+
+# --- papers and sessions (tests/server, tests/live, tests/browser) -----------------------------------
+
+
+@pytest.fixture
+def bank(app, org):
+    result = formats.parse(BANK_TEXT.encode(), "bank.txt")
+    bank = import_into(None, "测试题库", org["HQ"], result, "bank.txt").bank
+    commit()
+    return bank
+
+
+@pytest.fixture
+def fixed_paper(bank, people):
+    from server.bank.models import Question
+    from server.extensions import db
+
+    paper = papers.create_paper(people["inv_bj"], people["inv_bj"].branch, papers.PaperSettings(
+        name="柜员测试", multi_rule="partial", points_judge="1", points_single="2", points_multi="3"))
+    ids = list(db.session.scalars(db.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id)))
+    papers.set_questions(paper, ids)
+    commit()
+    return paper
+
+
+@pytest.fixture
+def make_trainees(org, make_user):
+    def make(count: int, branch="BJ-HD", prefix="S"):
+        return [make_user(f"{prefix}{n:03d}", org[branch]) for n in range(count)]
+
+    return make
+
+
+@pytest.fixture
+def started(fixed_paper, people, make_trainees):
+    """A running paced session of the fixed paper with 4 trainees (3 at BJ-HD, 1 at SH)."""
+    from server.extensions import db
+    from server.models import utcnow
+
+    roster = make_trainees(3) + make_trainees(1, "SH", "H")
+    session = exams.create_session(people["inv_bj"], fixed_paper, "", "paced", roster)
+    exams.freeze(session)
+    session.status, session.started_at = "running", utcnow()
+    db.session.commit()
+    return session

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from grading import QuestionType, judge_label
+from grading import QuestionType, Void, judge_label
 from pdfs.certificate import CertificateData
 from pdfs.score_sheet import BranchRow, ItemRow, SessionRow, SessionSheetData, SheetQuestion, TraineeSheetData
 from server.exams.models import LiveSession
@@ -18,7 +18,7 @@ from server.models import utcnow
 TYPE_LABELS = {"judge": "判断题", "single": "单选题", "multi": "多选题"}
 FLAG_LABELS = {"negative_discrimination": "区分度为负", "nearly_all_right": "几乎全对",
                "nearly_all_wrong": "几乎全错", "key_suspect": "请核对答案"}
-VOID_LABELS = {"full_points": "已作废，全员得分", "remove": "已作废，不计分"}
+VOID_LABELS = {Void.FULL_POINTS: "已作废，全员得分", Void.REMOVE: "已作废，不计分"}
 
 
 def number(points: Decimal) -> str:

@@ -217,14 +217,14 @@ def _answers(session: LiveSession):
 
 
 def item_analysis(session: LiveSession):
-    questions = [q for q in session.questions if q.void != Void.REMOVE]
+    questions = [q for q in map(snapshot, session.questions) if q.counts]
     grades: dict[int, dict[int, Grade]] = {pid: {} for pid in db.session.scalars(sa.select(Participant.id).where(
         Participant.session_id == session.id, Participant.removed.is_(False)))}
     choices: dict[int, dict[int, str]] = {pid: {} for pid in grades}
     for a in _answers(session):
         grades[a.participant_id][a.session_question_id] = Grade(a.points, Outcome(a.outcome), a.bonus)
         choices[a.participant_id][a.session_question_id] = a.choice
-    return analyse_items([snapshot(q) for q in questions], grades, choices)
+    return analyse_items(questions, grades, choices)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests import services
+from tests.conftest import PASSWORD
 from tests.live.conftest import ServerProcess
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -46,3 +47,11 @@ def screenshot():
         return path
 
     return take
+
+
+def sign_in(page, server, employee_no):
+    """Sign in through the login page as a person does."""
+    page.goto(server.url + "/login")
+    page.get_by_label("工号").fill(employee_no)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()

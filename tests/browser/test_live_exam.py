@@ -11,12 +11,11 @@ import sqlalchemy as sa
 from server.exams import operations as exams
 from server.exams.models import Answer
 from server.extensions import db
-from tests.browser.test_pages import _sign_in
-from tests.server.conftest import bank, fixed_paper, make_trainees  # noqa: F401 (fixtures)
+from tests.browser.conftest import sign_in
 
 
 @pytest.fixture
-def paced_exam(fixed_paper, people, make_trainees):  # noqa: F811
+def paced_exam(fixed_paper, people, make_trainees):
     fixed_paper.show_key = "after_question"
     fixed_paper.question_seconds = 120
     db.session.commit()
@@ -28,7 +27,7 @@ def paced_exam(fixed_paper, people, make_trainees):  # noqa: F811
 def _trainee(browser, web_server, employee_no, code):
     context = browser.new_context(viewport={"width": 412, "height": 860}, locale="zh-CN")  # a phone
     page = context.new_page()
-    _sign_in(page, web_server, employee_no)
+    sign_in(page, web_server, employee_no)
     page.goto(web_server.url + "/join")
     page.get_by_label("考试码").fill(code)
     page.get_by_role("button", name="进入考试").click()
@@ -45,7 +44,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
     staff = staff_context.new_page()
     staff.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(staff, web_server, "J100")
+    sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session_id}/live")
     staff.wait_for_selector("#roster tbody tr >> nth=2")
 

@@ -1,14 +1,7 @@
 """The foundation pages in a real browser: sign in, the live connection, language, people."""
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
-
-
-def _sign_in(page, server, employee_no):
-    page.goto(server.url + "/login")
-    page.get_by_label("工号").fill(employee_no)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+from tests.browser.conftest import sign_in
 
 
 def test_a_trainee_signs_in_and_gets_a_live_connection(browser, web_server, people, screenshot):
@@ -16,7 +9,7 @@ def test_a_trainee_signs_in_and_gets_a_live_connection(browser, web_server, peop
     page = context.new_page()
     page.goto(web_server.url + "/login")
     screenshot(page, "login")
-    _sign_in(page, web_server, "T100")
+    sign_in(page, web_server, "T100")
     page.wait_for_selector("text=欢迎，用户T100")
     page.wait_for_selector("[data-live-status][data-current='connected']", timeout=10_000)
     assert page.get_by_text("实时连接已就绪").is_visible()
@@ -27,7 +20,7 @@ def test_a_trainee_signs_in_and_gets_a_live_connection(browser, web_server, peop
 def test_an_invigilator_manages_people_in_english(browser, web_server, people, screenshot):
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, web_server, "J100")
+    sign_in(page, web_server, "J100")
     page.get_by_role("button", name="English").click()
     page.get_by_role("link", name="People", exact=True).click()
     page.wait_for_selector("text=T100")
@@ -54,7 +47,7 @@ def test_roster_preview_shows_each_bad_row(browser, web_server, people, screensh
 
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, web_server, "A001")
+    sign_in(page, web_server, "A001")
     page.goto(web_server.url + "/users/import")
     page.set_input_files("input[type=file]", files=[{
         "name": "名单.xlsx", "buffer": data.getvalue(),
@@ -70,11 +63,11 @@ def test_roster_preview_shows_each_bad_row(browser, web_server, people, screensh
 
 
 def test_importing_the_real_document_through_the_pages(browser, web_server, people, screenshot):
-    from tests.server.bank.test_real_document import SEED
+    from tests.builders import SEED
 
     context = browser.new_context()
     page = context.new_page()
-    _sign_in(page, web_server, "A001")
+    sign_in(page, web_server, "A001")
     page.get_by_role("link", name="题库", exact=True).click()
     page.get_by_role("link", name="导入试题").click()
     page.set_input_files("input[type=file]", str(SEED))

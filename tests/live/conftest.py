@@ -86,7 +86,6 @@ def live_server(migrated, tmp_path_factory):
 
 # --- live sessions in-process, with a clock the test moves ----------------------------------------
 
-from tests.server.conftest import bank, fixed_paper, make_trainees  # noqa: E402, F401  (shared builders)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from server.bank.models import Question, QuestionBank
 from server.database import commit, rollback
 from server.extensions import db
 from server.models import utcnow
+from tests.builders import EXPECTED_KEYS, SEED
 from tests.conftest import fresh
-from tests.server.bank.test_real_document import EXPECTED_KEYS, SEED
 
 TOKEN = re.compile(r'name="token" type="hidden" value="([0-9a-f]{32})"')
 DEMO_TEXT = "单选题\n1. 人民币的单位是（）A.元 B.镑 答案: A\n2. 利率单位（）A.% B.kg 答案: A\n"

@@ -1,22 +1,10 @@
 """The exam office's real document (shared/seed): exactly 99 questions with the printed keys."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from server.bank.formats import parse
-
-SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "bank-customer-manager-exam.txt"
-
-# The keys as printed in the document, questions 1 to 99 (judge: 对 = T, 错 = F).
-EXPECTED_KEYS = [
-    *"F F T F F F F T T F T F T F T F T F F T".split(),
-    *"A A B A B D D C C C D B B B A B C D B B".split(),
-    *"ACD ACD BD BC BC ABC ABC ABCD ABC ABCD ABC AB ABCD ABCD ABCD BD BCD ABD ABC ACD".split(),
-    *"ABD ACD ABCD BD ABC BD ABCD ACD ABD ABC CD AB ABCD CD ABD ACD ACD CD ABC ABD".split(),
-    *"AC ACD ABD AD AC ABC ABCD ABCD ABCD AC ABCD AB ABC ABC ABD ACD AB BC ABCD".split(),
-]
+from tests.builders import EXPECTED_KEYS, SEED
 
 
 @pytest.fixture(scope="module")
