@@ -31,6 +31,16 @@ def _paced(people, paper, trainees, **settings):
     return session
 
 
+def _one_question_open(live, people, fixed_paper, make_trainees):
+    """A paced session of one trainee with its first question open: (session, staff, trainee)."""
+    session = _paced(people, fixed_paper, make_trainees(1), question_seconds=60)
+    staff, trainee = live.connect("J100"), live.connect("S000")
+    call(trainee, "enter", {"session_id": session.id})
+    call(staff, "control", {"session_id": session.id, "action": "start"})
+    call(staff, "control", {"session_id": session.id, "action": "next"})
+    return session, staff, trainee
+
+
 def test_editing_the_paper_after_the_start_changes_nothing_for_a_running_session(live, people, fixed_paper,
                                                                                  make_trainees, clock):
     """Eight trainees on a paper with shuffled options all pick the right option texts; the paper
@@ -125,11 +135,7 @@ def test_a_session_another_process_ended_is_dropped_at_the_next_tick(app, people
 def test_answers_take_the_fast_path(app, live, people, fixed_paper, make_trainees, clock):
     """The answer skips Flask's request context using Flask-SocketIO's private "saved_session";
     should a new Flask-SocketIO rename it, answers would silently take the slow path: this fails."""
-    session = _paced(people, fixed_paper, make_trainees(1), question_seconds=60)
-    staff, trainee = live.connect("J100"), live.connect("S000")
-    call(trainee, "enter", {"session_id": session.id})
-    call(staff, "control", {"session_id": session.id, "action": "start"})
-    call(staff, "control", {"session_id": session.id, "action": "next"})
+    _session, _staff, trainee = _one_question_open(live, people, fixed_paper, make_trainees)
     question = events(trainee, "question")[-1]["args"][0]["question"]
     paths = runtime_for(app).answer_paths
     before = dict(paths)
@@ -140,11 +146,7 @@ def test_answers_take_the_fast_path(app, live, people, fixed_paper, make_trainee
 @pytest.mark.parametrize("target", ["S000", 0, -1, 10**9])
 def test_extending_with_a_bad_participant_is_refused_not_given_to_the_room(live, people, fixed_paper,
                                                                           make_trainees, clock, target):
-    session = _paced(people, fixed_paper, make_trainees(1), question_seconds=60)
-    staff, trainee = live.connect("J100"), live.connect("S000")
-    call(trainee, "enter", {"session_id": session.id})
-    call(staff, "control", {"session_id": session.id, "action": "start"})
-    call(staff, "control", {"session_id": session.id, "action": "next"})
+    session, staff, trainee = _one_question_open(live, people, fixed_paper, make_trainees)
     db.session.expire_all()
     deadline = db.session.get(LiveSession, session.id).question_deadline_at
     events(trainee)
@@ -186,11 +188,7 @@ def test_a_control_is_one_transaction_and_its_emits_wait_for_the_commit(app, liv
 def test_a_second_next_from_a_stale_view_opens_nothing(live, people, fixed_paper, make_trainees, clock):
     """Two "next" at once (a double click, two processes): the second one saw the old question
     open; it must not reopen or resend anything (the deadline and the speed bonus's start stay)."""
-    session = _paced(people, fixed_paper, make_trainees(1), question_seconds=60)
-    staff, trainee = live.connect("J100"), live.connect("S000")
-    call(trainee, "enter", {"session_id": session.id})
-    call(staff, "control", {"session_id": session.id, "action": "start"})
-    call(staff, "control", {"session_id": session.id, "action": "next"})
+    session, staff, trainee = _one_question_open(live, people, fixed_paper, make_trainees)
     db.session.expire_all()
     stale = db.session.get(LiveSession, session.id)
     assert stale.question_open and stale.current_question_id  # this view: the first question is open
