@@ -129,7 +129,8 @@ class LiveNamespace(Namespace):
         connection[ENTERED] = sorted({*connection.get(ENTERED, []), session.id})
         connection[PARTICIPATING] = {**connection.get(PARTICIPATING, {}), str(session.id): participant.id}
         state = payloads.trainee_state(session, participant, moment)
-        _record_presence(PresenceJob(session.id, participant.id, moment, connected=True))
+        if session.status != SessionStatus.ENDED:  # after the end, looking is not sitting (缺考 stays)
+            _record_presence(PresenceJob(session.id, participant.id, moment, connected=True))
         return {"ok": True, "state": state}
 
     def on_sync(self, data):

@@ -57,7 +57,7 @@ class TraineeSheetData:
 
 @dataclass(frozen=True)
 class SessionRow:
-    rank: int
+    rank: int | None  # None: absent
     name: str
     employee_no: str
     branch: str
@@ -65,6 +65,7 @@ class SessionRow:
     passed: bool
     answered: int
     time_taken: str
+    absent: bool = False  # 缺考: on the roster, never entered
 
 
 @dataclass(frozen=True)
@@ -228,8 +229,10 @@ def render_session_sheet(data: SessionSheetData) -> bytes:
                [78 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm], numeric_from=1),
         _p("成绩表 Results", s["h2"]),
         _table([[_p(h, s["cell"]) for h in ("名次", "姓名", "工号", "机构", "得分", "结果", "作答", "用时")]]
-               + [[r.rank, _p(r.name, s["cell"]), r.employee_no, _p(r.branch, s["cell"]), r.total,
-                   _p("合格" if r.passed else "不合格", s["cell"]), r.answered, r.time_taken] for r in data.rows],
+               + [[r.rank if r.rank is not None else "—", _p(r.name, s["cell"]), r.employee_no,
+                   _p(r.branch, s["cell"]), r.total,
+                   _p("缺考" if r.absent else ("合格" if r.passed else "不合格"), s["cell"]), r.answered,
+                   r.time_taken] for r in data.rows],
                [13 * mm, 28 * mm, 22 * mm, 44 * mm, 18 * mm, 17 * mm, 14 * mm, 22 * mm]),
         _p("试题分析 Item analysis", s["h2"]),
         _table([[_p(h, s["cell"]) for h in ("#", "题目", "答案", "难度", "区分度", "选择分布", "提示")]]

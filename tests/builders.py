@@ -26,9 +26,12 @@ ANSWERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 
 
 def answer_and_end(session, answers: Mapping[str, Sequence[str]] = ANSWERS) -> None:
-    """Every trainee answers as ``answers`` (by employee number) says, then the session ends."""
+    """Every trainee answers as ``answers`` (by employee number) says, then the session ends.  A
+    trainee missing from ``answers`` never comes (缺考)."""
     questions = sorted(session.questions, key=lambda q: q.position)
     for participant in db.session.scalars(sa.select(Participant).where(Participant.session_id == session.id)):
+        if participant.user.employee_no not in answers:
+            continue
         for seq, (question, choice) in enumerate(zip(questions, answers[participant.user.employee_no],
                                                      strict=True), start=1):
             exams.record_answer(session, participant, question, choice, seq=seq)

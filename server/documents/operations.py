@@ -91,7 +91,7 @@ def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
     sheets = participant_sheets(session)
     issuer = issuer_name()
     wanted: list[tuple[str, object]] = []
-    for row in results.rows:
+    for row in results.sitting:  # an absentee (缺考) gets no document; the session sheet lists them
         if row.passed:
             wanted.append((DocumentKind.CERTIFICATE, row))
         wanted.append((DocumentKind.TRAINEE_SHEET, row))

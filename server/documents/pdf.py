@@ -79,8 +79,10 @@ def trainee_sheet_data(results: SessionResults, row: ResultRow, lines: list[Shee
 def session_sheet_data(results: SessionResults, number_: str, issuer: str, url: str) -> SessionSheetData:
     session = results.session
     rows = results.rows
-    maximum = max((r.max_total for r in rows), default=session.max_total)
-    statistics = [("参加人数", str(len(rows))), ("合格人数", str(sum(r.passed for r in rows))),
+    maximum = max((r.max_total for r in results.sitting), default=session.max_total)
+    sitting = results.sitting
+    statistics = [("参加人数", str(len(sitting))), ("缺考人数", str(results.absent)),
+                  ("合格人数", str(sum(r.passed for r in sitting))),
                   ("合格率", f"{results.pass_rate:.0%}"), ("平均分", f"{results.mean:.1f}"),
                   ("最高分", number(results.highest)), ("最低分", number(results.lowest))]
     questions = {q.id: q for q in session.questions}
@@ -97,8 +99,8 @@ def session_sheet_data(results: SessionResults, number_: str, issuer: str, url: 
     return SessionSheetData(
         number_, session.title, chinese_date(session.ended_at), issuer, number(maximum), number(results.threshold),
         statistics, results.distribution,
-        [SessionRow(r.rank, r.name, r.employee_no, r.branch, number(r.total), r.passed,
-                    r.answered, duration(r.seconds)) for r in rows],
+        [SessionRow(r.rank, r.name, r.employee_no, r.branch, "—" if r.absent else number(r.total), r.passed,
+                    r.answered, duration(r.seconds), r.absent) for r in rows],
         [BranchRow(b["branch"], b["count"], b["passed"], f"{b['pass_rate']:.0%}", f"{b['mean']:.1f}")
          for b in results.by_branch],
         items, url, notes)

@@ -216,9 +216,16 @@ def my_sheet(participant_id: int):
                            staff_view=False)
 
 
+RESULT_LABELS = {"passed": _l("Passed"), "failed": _l("Failed"), "absent": _l("Absent")}
 STATUS_LABELS = {"lobby": _l("Lobby"), "running": _l("Running"), "paused": _l("Paused"), "ended": _l("Ended")}
 FLAG_LABELS = {"negative_discrimination": _l("Negative discrimination"), "nearly_all_right": _l("Nearly all right"),
                "nearly_all_wrong": _l("Nearly all wrong"), "key_suspect": _l("Check the key")}
+
+
+@bp.app_template_global()
+def result_label(result: str) -> str:
+    """Passed / failed / absent (缺考) as people read it."""
+    return str(RESULT_LABELS.get(result, result))
 
 
 @bp.app_template_global()

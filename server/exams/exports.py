@@ -10,12 +10,13 @@ from openpyxl.styles import Font
 from server.exams.results import SessionResults
 
 HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通过", "答题数", "用时(秒)"]
+RESULT_WORDS = {"passed": "通过", "failed": "未通过", "absent": "缺考"}
 
 
 def result_rows(results: SessionResults) -> list[list]:
-    return [[r.rank, r.employee_no, r.name, r.branch, float(r.total),
-             float(r.max_total), "通过" if r.passed else "未通过", r.answered,
-             round(r.seconds) if r.seconds is not None else ""] for r in results.rows]
+    return [[r.rank if r.rank is not None else "", r.employee_no, r.name, r.branch,
+             "" if r.absent else float(r.total), float(r.max_total), RESULT_WORDS[r.result],
+             r.answered, round(r.seconds) if r.seconds is not None else ""] for r in results.rows]
 
 
 def results_xlsx(results: SessionResults) -> bytes:
@@ -28,10 +29,10 @@ def results_xlsx(results: SessionResults) -> bytes:
     for row in result_rows(results):
         sheet.append(row)
     summary = workbook.create_sheet("机构统计")
-    summary.append(["机构", "人数", "通过", "通过率", "平均分"])
+    summary.append(["机构", "参加人数", "缺考", "通过", "通过率", "平均分"])
     for branch in results.by_branch:
-        summary.append([branch["branch"], branch["count"], branch["passed"], round(branch["pass_rate"], 4),
-                        round(float(branch["mean"]), 2)])
+        summary.append([branch["branch"], branch["count"], branch["absent"], branch["passed"],
+                        round(branch["pass_rate"], 4), round(float(branch["mean"]), 2)])
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()

@@ -118,6 +118,12 @@ class SessionQuestion(db.Model):
     )
 
 
+def is_absent(joined_at: datetime | None, answered: int) -> bool:
+    """缺考: on the roster but never entered the session (and so never answered).  An absentee
+    has no rank and no pass or fail, counts in no statistic and is issued no document."""
+    return joined_at is None and not answered
+
+
 def is_connected(connected_at: datetime | None, disconnected_at: datetime | None) -> bool:
     """Connected now: connected at some time, and not disconnected since."""
     return connected_at is not None and (disconnected_at is None or disconnected_at < connected_at)

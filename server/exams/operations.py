@@ -26,7 +26,15 @@ from server.bank.models import Question
 from server.errors import OperationError
 from server.exams import signals
 from server.exams.audit import audit
-from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
+from server.exams.models import (
+    Answer,
+    LiveSession,
+    Pacing,
+    Participant,
+    SessionQuestion,
+    SessionStatus,
+    is_absent,
+)
 from server.exams.results import forget_results, regrade_preview
 from server.exams.scoring import counted_max, policy_for, snapshot
 from server.extensions import db
@@ -180,8 +188,9 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
 
 
 def end_session(session: LiveSession, now: datetime | None = None) -> None:
-    """Changes: ends the session and records pass/fail for every participant (absentees, who
-    never answered, fail with 0); tells whoever listens (documents) that it ended.  Plain rows
+    """Changes: ends the session and records pass/fail for every participant who sat it; an
+    absentee (缺考: never entered) gets neither (passed stays None); tells whoever listens
+    (documents) that it ended.  Plain rows
     and one executemany, the maximum worked out once per distinct paper: ending 10,000 trainees
     holds the write lock for milliseconds, not seconds."""
     session.status = SessionStatus.ENDED
@@ -190,14 +199,16 @@ def end_session(session: LiveSession, now: datetime | None = None) -> None:
     db.session.flush()
     snapshots = [snapshot(q) for q in session.questions]
     maxima: dict[tuple[int, ...], Decimal] = {}
-    rows = db.session.execute(sa.select(Participant.id, Participant.total, Participant.question_order).where(
+    rows = db.session.execute(sa.select(Participant.id, Participant.total, Participant.question_order,
+                                        Participant.joined_at, Participant.answered).where(
         Participant.session_id == session.id)).all()
     updates = []
-    for participant_id, total, order in rows:
+    for participant_id, total, order, joined_at, answered in rows:
         key = tuple(order or ())
         if key not in maxima:
             maxima[key] = max_total(snapshots, list(key))
-        updates.append({"pid": participant_id, "ok": passed(total, maxima[key], session.pass_percent)})
+        result = None if is_absent(joined_at, answered) else passed(total, maxima[key], session.pass_percent)
+        updates.append({"pid": participant_id, "ok": result})
     table = Participant.__table__
     if updates:
         db.session.execute(table.update().where(table.c.id == sa.bindparam("pid")).values(

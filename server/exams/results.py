@@ -27,7 +27,7 @@ from grading import (
     regrade,
 )
 from grading.model import Grade
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus, is_absent
 from server.exams.scoring import counted_max, policy_for, snapshot
 from server.extensions import db
 from server.models import Branch, User
@@ -37,7 +37,9 @@ CACHED_SESSIONS = 16  # ended sessions' tables kept per process
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One participant's result, as plain data (rows outlive the database session in the cache)."""
+    """One participant's result, as plain data (rows outlive the database session in the cache).
+    An absentee (缺考: on the roster, never entered the session) has no rank and no pass or fail,
+    and counts in no statistic."""
 
     participant_id: int
     employee_no: str
@@ -45,10 +47,15 @@ class ResultRow:
     branch: str
     total: Decimal
     max_total: Decimal
-    rank: int
+    rank: int | None
     passed: bool
     answered: int
     seconds: float | None
+    absent: bool = False
+
+    @property
+    def result(self) -> str:
+        return "absent" if self.absent else ("passed" if self.passed else "failed")
 
 
 @dataclass
@@ -63,8 +70,15 @@ class SessionResults:
     distribution: list[tuple[str, int]]
     by_branch: list[dict] = field(default_factory=list)
 
+    absent: int = 0
+
     def row(self, participant_id: int) -> ResultRow | None:
         return next((r for r in self.rows if r.participant_id == participant_id), None)
+
+    @property
+    def sitting(self) -> list[ResultRow]:
+        """The rows of those who sat the exam (absentees left out)."""
+        return [r for r in self.rows if not r.absent]
 
 
 def _seconds(session: LiveSession, finished_at: datetime | None) -> float | None:
@@ -73,11 +87,11 @@ def _seconds(session: LiveSession, finished_at: datetime | None) -> float | None
 
 
 SORT_KEYS = {
-    "rank": lambda r: (r.rank, r.employee_no),
+    "rank": lambda r: (r.absent, r.rank or 0, r.employee_no),
     "name": lambda r: r.name,
     "employee_no": lambda r: r.employee_no,
     "branch": lambda r: (r.branch, r.rank),
-    "total": lambda r: (-r.total, r.employee_no),
+    "total": lambda r: (r.absent, -r.total, r.employee_no),
     "time": lambda r: (r.seconds is None, r.seconds or 0),
 }
 
@@ -85,7 +99,8 @@ SORT_KEYS = {
 def _roster(session: LiveSession, only: int | None = None):
     """Participants (not removed) with their name, number and branch: one query."""
     query = (sa.select(Participant.id, Participant.total, Participant.answered, Participant.question_order,
-                       Participant.finished_at, User.employee_no, User.name, Branch.name.label("branch"))
+                       Participant.finished_at, Participant.joined_at, User.employee_no, User.name,
+                       Branch.name.label("branch"))
              .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
              .where(Participant.session_id == session.id, Participant.removed.is_(False)))
     if only is not None:
@@ -93,17 +108,20 @@ def _roster(session: LiveSession, only: int | None = None):
     return db.session.execute(query).all()
 
 
+def _row(session: LiveSession, questions: list[SessionQuestion], p, rank: int | None) -> ResultRow:
+    maximum = counted_max(questions, p.question_order) if p.question_order else Decimal(0)
+    absent = is_absent(p.joined_at, p.answered)
+    return ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, None if absent else rank,
+                     not absent and passed(p.total, maximum, session.pass_percent), p.answered,
+                     None if absent else _seconds(session, p.finished_at), absent)
+
+
 def _build(session: LiveSession, bins: int) -> SessionResults:
     questions = list(session.questions)
     people = _roster(session)
-    ranks = competition_ranks({p.id: p.total for p in people})
-    rows = []
-    for p in people:
-        maximum = counted_max(questions, p.question_order) if p.question_order else Decimal(0)
-        rows.append(ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, ranks[p.id],
-                              passed(p.total, maximum, session.pass_percent), p.answered,
-                              _seconds(session, p.finished_at)))
-    rows.sort(key=SORT_KEYS["rank"])
+    ranks = competition_ranks({p.id: p.total for p in people if not is_absent(p.joined_at, p.answered)})
+    all_rows = sorted((_row(session, questions, p, ranks.get(p.id)) for p in people), key=SORT_KEYS["rank"])
+    rows = [r for r in all_rows if not r.absent]  # statistics: those who sat the exam
     maximum = max((r.max_total for r in rows), default=session.max_total)
     totals = [r.total for r in rows]
     width = maximum / bins if maximum else Decimal(1)
@@ -114,16 +132,22 @@ def _build(session: LiveSession, bins: int) -> SessionResults:
     branches: dict[str, list[ResultRow]] = {}
     for row in rows:
         branches.setdefault(row.branch, []).append(row)
-    by_branch = [{"branch": name, "count": len(group),
+    absent: dict[str, int] = {}
+    for row in all_rows:
+        if row.absent:
+            absent[row.branch] = absent.get(row.branch, 0) + 1
+            branches.setdefault(row.branch, [])
+    by_branch = [{"branch": name, "count": len(group), "absent": absent.get(name, 0),
                   "passed": sum(r.passed for r in group),
-                  "pass_rate": sum(r.passed for r in group) / len(group),
-                  "mean": sum((r.total for r in group), Decimal(0)) / len(group)}
+                  "pass_rate": sum(r.passed for r in group) / len(group) if group else 0.0,
+                  "mean": sum((r.total for r in group), Decimal(0)) / len(group) if group else Decimal(0)}
                  for name, group in sorted(branches.items())]
     return SessionResults(
-        session, rows, pass_threshold(maximum, session.pass_percent),
+        session, all_rows, pass_threshold(maximum, session.pass_percent),
         sum(r.passed for r in rows) / len(rows) if rows else 0.0,
         sum(totals, Decimal(0)) / len(totals) if totals else Decimal(0),
-        max(totals, default=Decimal(0)), min(totals, default=Decimal(0)), distribution, by_branch)
+        max(totals, default=Decimal(0)), min(totals, default=Decimal(0)), distribution, by_branch,
+        absent=len(all_rows) - len(rows))
 
 
 def _cache() -> OrderedDict:
@@ -162,11 +186,9 @@ def participant_row(session: LiveSession, participant_id: int) -> ResultRow | No
     if not found:
         return None
     p = found[0]
-    ahead = db.session.scalar(sa.select(sa.func.count()).select_from(Participant).where(
-        Participant.session_id == session.id, Participant.removed.is_(False), Participant.total > p.total))
-    maximum = counted_max(list(session.questions), p.question_order) if p.question_order else Decimal(0)
-    return ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, ahead + 1,
-                     passed(p.total, maximum, session.pass_percent), p.answered, _seconds(session, p.finished_at))
+    ahead = 0 if is_absent(p.joined_at, p.answered) else db.session.scalar(
+        sa.select(sa.func.count()).select_from(Participant).where(_sitting(session), Participant.total > p.total))
+    return _row(session, list(session.questions), p, ahead + 1)
 
 
 @dataclass
@@ -216,12 +238,20 @@ def _answers(session: LiveSession):
         Participant.session_id == session.id, Participant.removed.is_(False)))
 
 
+def _sitting(session: LiveSession):
+    """Participants who sat the exam: on the roster, not removed, and not absent (is_absent)."""
+    return sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
+                   sa.or_(Participant.joined_at.is_not(None), Participant.answered > 0))
+
+
 def item_analysis(session: LiveSession):
     questions = [q for q in map(snapshot, session.questions) if q.counts]
-    grades: dict[int, dict[int, Grade]] = {pid: {} for pid in db.session.scalars(sa.select(Participant.id).where(
-        Participant.session_id == session.id, Participant.removed.is_(False)))}
+    grades: dict[int, dict[int, Grade]] = {pid: {} for pid in db.session.scalars(
+        sa.select(Participant.id).where(_sitting(session)))}  # absentees would read as wrong answers
     choices: dict[int, dict[int, str]] = {pid: {} for pid in grades}
     for a in _answers(session):
+        if a.participant_id not in grades:
+            continue
         grades[a.participant_id][a.session_question_id] = Grade(a.points, Outcome(a.outcome), a.bonus)
         choices[a.participant_id][a.session_question_id] = a.choice
     return analyse_items(questions, grades, choices)
@@ -247,10 +277,12 @@ def regrade_preview(session: LiveSession, keys: dict[int, str], voids: dict[int,
     three queries).  Nothing is written."""
     people = list(db.session.execute(
         sa.select(Participant, User.employee_no, User.name).join(User, User.id == Participant.user_id)
-        .where(Participant.session_id == session.id, Participant.removed.is_(False))).all())
+        .where(_sitting(session))).all())  # absentees keep no score: a full-points void gives them nothing
     responses: dict[int, dict[int, Response]] = {p.id: {} for p, _no, _name in people}
     answer_ids: dict[tuple[int, int], int] = {}
     for a in _answers(session):
+        if a.participant_id not in responses:
+            continue
         responses[a.participant_id][a.session_question_id] = Response(a.session_question_id, a.choice, a.seconds)
         answer_ids[(a.participant_id, a.session_question_id)] = a.id
     attempts = {p.id: Attempt(responses[p.id], p.question_order, p.total) for p, _no, _name in people}

@@ -19,7 +19,8 @@ def paced_exam(fixed_paper, people, make_trainees):
     fixed_paper.show_key = "after_question"
     fixed_paper.question_seconds = 120
     db.session.commit()
-    session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(3))
+    # Four on the roster; S003 never comes (缺考).
+    session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(4))
     db.session.commit()
     return session
 
@@ -86,8 +87,9 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     staff.wait_for_function("document.getElementById('answered-count').textContent === '3'")
     assert staff.locator("#current-question").get_by_text("正确答案: 对").is_visible()
     rows = {r.locator("td").nth(0).text_content(): r for r in staff.locator("#roster tbody tr").all()}
-    assert set(rows) == {"S000", "S001", "S002"}
-    assert all("已作答" in r.text_content() for r in rows.values())
+    assert set(rows) == {"S000", "S001", "S002", "S003"}
+    assert all("已作答" in rows[n].text_content() for n in ("S000", "S001", "S002"))
+    assert "已作答" not in rows["S003"].text_content()  # never came: not waited for either
     assert rows["S001"].locator("td").nth(6).text_content() == "0"  # a reload is not a tab switch
     screenshot(staff, "dashboard", full_page=False)
 
@@ -107,7 +109,11 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     answers = db.session.scalars(sa.select(Answer)).all()
     assert len(answers) == 6  # three trainees, two questions, nothing lost or doubled
     staff.goto(f"{web_server.url}/sessions/{session_id}/results")
-    assert staff.locator("#results tbody tr").count() == 3
+    assert staff.locator("#results tbody tr").count() == 4
+    absent = staff.locator("#results tbody tr.absent")
+    assert absent.count() == 1 and "S003" in absent.text_content() and "缺考" in absent.text_content()
+    assert absent.locator("td").first.text_content().strip() == "—"  # no rank
+    assert staff.locator("#absent-count").text_content().strip() == "1"
     screenshot(staff, "results")
     a.get_by_role("link", name="查看答题详情").click()
     a.wait_for_selector("#sheet")
@@ -134,7 +140,8 @@ def _documents_are_issued_and_verifiable(browser, web_server, staff, trainee, se
     staff.goto(f"{web_server.url}/sessions/{session_id}/documents")
     staff.wait_for_function("document.getElementById('issue-state').textContent.trim() === '已完成'",
                             timeout=60_000)  # the page polls, then reloads when the job is done
-    assert staff.locator("#issue-count").text_content().strip() == "4 / 4"  # 3 sheets (no passes) + summary
+    # 3 sheets (no passes) + the summary; none for the absentee
+    assert staff.locator("#issue-count").text_content().strip() == "4 / 4"
     assert staff.locator("#documents tbody tr").count() == 4
     screenshot(staff, "documents")
 

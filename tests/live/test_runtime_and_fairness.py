@@ -20,6 +20,7 @@ from server.exams.models import Answer, LiveSession, Participant, SessionQuestio
 from server.extensions import db
 from server.papers import operations as papers
 from tests.live.conftest import call, events
+from tests.waiting import wait_until
 
 
 def _paced(people, paper, trainees, **settings):
@@ -206,3 +207,29 @@ def test_a_second_next_from_a_stale_view_opens_nothing(live, people, fixed_paper
     again = db.session.get(LiveSession, session.id)
     assert (again.current_question_id, again.question_opened_at, again.question_open) == (current, opened_at, True)
     assert events(trainee, "question") == [] and events(trainee, "question_closed") == []
+
+
+def test_an_absentee_who_looks_in_after_the_end_stays_absent(live, people, fixed_paper, make_trainees, clock):
+    from server.exams.results import session_results
+
+    session = _paced(people, fixed_paper, make_trainees(2), question_seconds=60)
+    staff, present = live.connect("J100"), live.connect("S000")
+    call(present, "enter", {"session_id": session.id})
+    joined = sa.select(sa.func.count()).select_from(Participant).where(
+        Participant.session_id == session.id, Participant.joined_at.is_not(None))
+
+    def count_joined() -> int:  # asked on a connection of its own: the writer commits elsewhere
+        with db.engine.connect() as conn:
+            return conn.scalar(joined)
+
+    wait_until(lambda: count_joined() == 1, message="S000's entry was never written")
+    call(staff, "control", {"session_id": session.id, "action": "start"})
+    assert call(staff, "control", {"session_id": session.id, "action": "end"})["ok"]
+    late = live.connect("S001")
+    state = call(late, "enter", {"session_id": session.id})["state"]
+    assert state["score"] == {"total": "0", "passed": None}
+    assert writer_for(live.app).queue.qsize() == 0  # nothing queued for the writer: not a presence
+    assert count_joined() == 1  # looking in after the end did not count as sitting
+    db.session.expire_all()
+    rows = {r.employee_no: r for r in session_results(db.session.get(LiveSession, session.id)).rows}
+    assert rows["S001"].absent and not rows["S000"].absent

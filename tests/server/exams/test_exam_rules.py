@@ -83,10 +83,13 @@ def test_a_regrade_waits_for_the_end_of_the_session(started, people):
     """Answers still arrive while it runs, graded with the keys they meet: a regrade then would
     race them.  The preview works; applying says why not."""
     question = _question(started, "single")
+    participant = db.session.scalar(sa.select(Participant).where(Participant.session_id == started.id))
+    exams.record_answer(started, participant, question, "B", 1)
     with pytest.raises(OperationError) as refused:
         exams.apply_regrade(people["inv_bj"], started, {question.id: "B"}, {}, reason="答案印错")
     assert refused.value.code == "not_ended"
-    assert regrade_preview(started, {question.id: "B"}, {})
+    [line] = [line for line in regrade_preview(started, {question.id: "B"}, {}) if line.changed]
+    assert line.participant.id == participant.id
 
 
 def test_a_regrade_takes_keys_as_people_type_them(started, people):
