@@ -89,14 +89,16 @@ class Grade:
 
     @property
     def counted(self) -> Decimal:
-        """What the answer adds to the participant's total."""
+        """Points and bonus together: what the live leaderboard adds up (results never do)."""
         return self.points + self.bonus
 
 
 @dataclass
 class AttemptResult:
-    """One participant's whole attempt."""
+    """One participant's whole attempt.  ``total`` is knowledge points only: it decides pass or
+    fail and is what a certificate prints, out of ``max_total``; the speed bonus is kept apart."""
 
     grades: dict[int, Grade] = field(default_factory=dict)
     total: Decimal = Decimal(0)
     max_total: Decimal = Decimal(0)
+    bonus: Decimal = Decimal(0)

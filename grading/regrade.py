@@ -24,6 +24,9 @@ class Attempt:
 
 @dataclass(frozen=True)
 class RegradeChange:
+    """Totals are knowledge points (pass/fail is decided on them); ``new_bonus`` is the speed
+    bonus after the regrade, kept apart."""
+
     participant: object
     old_total: Decimal
     new_total: Decimal
@@ -32,6 +35,7 @@ class RegradeChange:
     old_max: Decimal
     new_max: Decimal
     grades: dict[int, Grade] = field(default_factory=dict)  # question id -> new grade, answered ones only
+    new_bonus: Decimal = Decimal(0)
 
     @property
     def changed(self) -> bool:
@@ -60,5 +64,5 @@ def regrade(questions: list[QuestionSnapshot], attempts: dict[object, Attempt], 
         changes.append(RegradeChange(
             who, old_total, new.total, passed(old_total, old.max_total, pass_percent),
             passed(new.total, new.max_total, pass_percent), old.max_total, new.max_total,
-            {q: g for q, g in new.grades.items() if q in attempt.responses}))
+            {q: g for q, g in new.grades.items() if q in attempt.responses}, new.bonus))
     return changes

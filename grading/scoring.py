@@ -128,7 +128,8 @@ def grade_attempt(questions: list[QuestionSnapshot], responses: dict[int, Respon
         question = by_id[question_id]
         grade = grade_answer(question, responses.get(question.id), policy)
         result.grades[question.id] = grade
-        result.total += grade.counted
+        result.total += grade.points
+        result.bonus += grade.bonus
         if question.counts:
             result.max_total += question.points
     return result
@@ -164,13 +165,15 @@ class StoredAnswer:
 @dataclass(frozen=True)
 class Decision:
     """What recording an answer does: its status; when saved, the stored choice, its grade,
-    the change to the participant's total and whether it is the first answer to the question."""
+    the changes to the participant's total (knowledge points) and to their speed bonus, and
+    whether it is the first answer to the question."""
 
     status: Recording
     choice: str | None = None
     grade: Grade | None = None
     delta: Decimal = ZERO
     first: bool = False
+    bonus_delta: Decimal = ZERO
 
 
 def decide_answer(question: QuestionSnapshot, choice: str, seq: int, seconds: float | None,
@@ -185,8 +188,9 @@ def decide_answer(question: QuestionSnapshot, choice: str, seq: int, seconds: fl
         same = existing.seq == seq and existing.choice == stored
         return Decision(Recording.DUPLICATE if same else Recording.STALE)
     grade = grade_answer(question, Response(question.id, stored, seconds), policy)
-    # What the question counted before: the stored answer's points, or what no answer is worth
-    # (a question voided with full points already gave them).
-    previous = (existing.points + existing.bonus) if existing is not None \
-        else grade_answer(question, None, policy).counted
-    return Decision(Recording.SAVED, stored, grade, grade.counted - previous, first=existing is None)
+    # What the question counted before: the stored answer's, or what no answer is worth (a
+    # question voided with full points already gave its points).
+    before = Grade(existing.points, Outcome(existing.outcome), existing.bonus) if existing is not None \
+        else grade_answer(question, None, policy)
+    return Decision(Recording.SAVED, stored, grade, grade.points - before.points, first=existing is None,
+                    bonus_delta=grade.bonus - before.bonus)

@@ -118,9 +118,12 @@ def board_for(session: LiveSession, reseed: bool = False) -> Leaderboard:
     cap = _cap(session)
     if board is None or reseed or board.max_total != cap:
         board = Leaderboard(cap, step=session.rounding_step or 1)
-        for participant_id, total in db.session.execute(sa.select(Participant.id, Participant.total).where(
+        # The live board ranks points and speed bonus together (the room's game); results rank
+        # knowledge points only.
+        for participant_id, total, bonus in db.session.execute(sa.select(
+                Participant.id, Participant.total, Participant.bonus).where(
                 Participant.session_id == session.id, Participant.removed.is_(False))):
-            board.set_total(participant_id, total)
+            board.set_total(participant_id, total + bonus)
         boards[session.id] = board
     return board
 

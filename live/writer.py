@@ -58,7 +58,7 @@ _QUESTION = SessionQuestion.__table__
 _ANSWER_FIELDS = ("choice", "seq", "points", "bonus", "outcome", "seconds", "received_at")
 # Only what checking and grading read: each column costs a conversion per row (JSON, dates).
 _PARTICIPANT_READ = [_PARTICIPANT.c[name] for name in (
-    "id", "total", "answered", "last_seq", "removed", "finished_at", "extra_seconds", "question_order",
+    "id", "total", "bonus", "answered", "last_seq", "removed", "finished_at", "extra_seconds", "question_order",
     "option_orders")]
 _ANSWER_READ = [_ANSWER.c[name] for name in (
     "id", "participant_id", "session_question_id", "choice", "seq", "points", "bonus", "outcome")]
@@ -107,11 +107,11 @@ class Batch:
         if updated:
             db.session.execute(sa.update(_ANSWER).where(_ANSWER.c.id == sa.bindparam("b_id")).values(
                 {f: sa.bindparam(f"b_{f}") for f in _ANSWER_FIELDS}), updated)
-        participants = [{"b_id": p.id, "b_total": p.total, "b_answered": p.answered, "b_last_seq": p.last_seq}
-                        for p in self.participants.values() if getattr(p, "changed", False)]
+        participants = [{"b_id": p.id, "b_total": p.total, "b_bonus": p.bonus, "b_answered": p.answered,
+                         "b_last_seq": p.last_seq} for p in self.participants.values() if getattr(p, "changed", False)]
         if participants:
             db.session.execute(sa.update(_PARTICIPANT).where(_PARTICIPANT.c.id == sa.bindparam("b_id")).values(
-                total=sa.bindparam("b_total"), answered=sa.bindparam("b_answered"),
+                total=sa.bindparam("b_total"), bonus=sa.bindparam("b_bonus"), answered=sa.bindparam("b_answered"),
                 last_seq=sa.bindparam("b_last_seq")), participants)
 
 
@@ -185,8 +185,9 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
             job.received_at
         existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
         participant.total += decision.delta
+        participant.bonus += decision.bonus_delta
     participant.last_seq, participant.changed = max(participant.last_seq, job.seq), True
-    batch.totals[participant.id] = (job.session_id, participant.total)
+    batch.totals[participant.id] = (job.session_id, participant.total + participant.bonus)  # the live board
     ack = {"ok": True, "status": decision.status.value, "question_id": job.question_id, "seq": job.seq}
     if session.show_key != ShowKey.NEVER and session.pacing == Pacing.TIMED:
         ack["answered"] = participant.answered

@@ -13,17 +13,28 @@ HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通
 RESULT_WORDS = {"passed": "通过", "failed": "未通过", "absent": "缺考"}
 
 
+def _with_bonus(results: SessionResults) -> bool:
+    """The speed bonus has a column of its own, only where the paper uses it."""
+    return bool(results.session.speed_bonus_points)
+
+
+def header(results: SessionResults) -> list[str]:
+    return HEADER + (["速度加分"] if _with_bonus(results) else [])
+
+
 def result_rows(results: SessionResults) -> list[list]:
+    bonus = _with_bonus(results)
     return [[r.rank if r.rank is not None else "", r.employee_no, r.name, r.branch,
              "" if r.absent else float(r.total), float(r.max_total), RESULT_WORDS[r.result],
-             r.answered, round(r.seconds) if r.seconds is not None else ""] for r in results.rows]
+             r.answered, round(r.seconds) if r.seconds is not None else "",
+             *([float(r.bonus)] if bonus else [])] for r in results.rows]
 
 
 def results_xlsx(results: SessionResults) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "成绩"
-    sheet.append(HEADER)
+    sheet.append(header(results))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in result_rows(results):
@@ -41,6 +52,6 @@ def results_xlsx(results: SessionResults) -> bytes:
 def results_csv(results: SessionResults) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(HEADER)
+    writer.writerow(header(results))
     writer.writerows(result_rows(results))
     return ("\ufeff" + text.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly

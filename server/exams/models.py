@@ -130,8 +130,9 @@ def is_connected(connected_at: datetime | None, disconnected_at: datetime | None
 
 
 class Participant(db.Model):
-    """A trainee on a session's roster.  ``total`` is kept up to date as each answer is graded;
-    ``question_order`` and ``option_orders`` record this participant's draw and shuffles."""
+    """A trainee on a session's roster.  ``total`` (knowledge points) and ``bonus`` (speed bonus)
+    are kept up to date as each answer is graded; ``question_order`` and ``option_orders``
+    record this participant's draw and shuffles."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
@@ -139,7 +140,8 @@ class Participant(db.Model):
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"))
     question_order: Mapped[list] = mapped_column(sa.JSON, default=list)  # SessionQuestion ids
     option_orders: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {sq id: "CADB"}
-    total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
+    total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))  # knowledge points: pass/fail, certificate
+    bonus: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))  # the speed bonus, kept apart
     answered: Mapped[int] = mapped_column(default=0)
     passed: Mapped[bool | None]
     joined_at: Mapped[datetime | None]

@@ -182,6 +182,7 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
         seconds_into(session, now), now
     existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
     participant.total = participant.total + decision.delta
+    participant.bonus = (participant.bonus or 0) + decision.bonus_delta
     participant.last_seq = max(participant.last_seq, seq)
     db.session.flush()
     return Recorded(decision.status, grade.points, grade.outcome.value, participant.total)
@@ -283,7 +284,7 @@ def apply_regrade(actor: User, session: LiveSession, keys: dict[int, str], voids
         for answer_id, (points, bonus, outcome) in line.new_points.items():
             answer = answers[answer_id]
             answer.points, answer.bonus, answer.outcome = points, bonus, outcome
-        line.participant.total = line.new_total
+        line.participant.total, line.participant.bonus = line.new_total, line.new_bonus
         line.participant.passed = line.new_passed
     session.max_total = counted_max(list(questions.values()), lines[0].participant.question_order) \
         if lines else session.max_total

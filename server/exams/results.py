@@ -52,6 +52,7 @@ class ResultRow:
     answered: int
     seconds: float | None
     absent: bool = False
+    bonus: Decimal = Decimal(0)  # the speed bonus: shown apart, never in total, pass or rank
 
     @property
     def result(self) -> str:
@@ -98,7 +99,8 @@ SORT_KEYS = {
 
 def _roster(session: LiveSession, only: int | None = None):
     """Participants (not removed) with their name, number and branch: one query."""
-    query = (sa.select(Participant.id, Participant.total, Participant.answered, Participant.question_order,
+    query = (sa.select(Participant.id, Participant.total, Participant.bonus, Participant.answered,
+                       Participant.question_order,
                        Participant.finished_at, Participant.joined_at, User.employee_no, User.name,
                        Branch.name.label("branch"))
              .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
@@ -113,7 +115,7 @@ def _row(session: LiveSession, questions: list[SessionQuestion], p, rank: int | 
     absent = is_absent(p.joined_at, p.answered)
     return ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, None if absent else rank,
                      not absent and passed(p.total, maximum, session.pass_percent), p.answered,
-                     None if absent else _seconds(session, p.finished_at), absent)
+                     None if absent else _seconds(session, p.finished_at), absent, p.bonus or Decimal(0))
 
 
 def _build(session: LiveSession, bins: int) -> SessionResults:
@@ -196,8 +198,9 @@ class SheetLine:
     position: int
     question: SessionQuestion
     choice: str
-    points: Decimal
+    points: Decimal  # knowledge points, out of the question's
     outcome: str
+    bonus: Decimal = Decimal(0)  # the speed bonus, apart
 
 
 def _lines(order: list[int], by_id: dict[int, SessionQuestion], answers: dict[int, Answer],
@@ -207,9 +210,10 @@ def _lines(order: list[int], by_id: dict[int, SessionQuestion], answers: dict[in
     lines = []
     for position, question_id in enumerate(order, start=1):
         answer, question = answers.get(question_id), by_id[question_id]
-        points = (answer.points + answer.bonus) if answer else grade_answer(snapshot(question), None, policy).counted
+        points = answer.points if answer else grade_answer(snapshot(question), None, policy).points
         lines.append(SheetLine(position, question, answer.choice if answer else "", points,
-                               answer.outcome if answer else Outcome.UNANSWERED.value))
+                               answer.outcome if answer else Outcome.UNANSWERED.value,
+                               answer.bonus if answer else Decimal(0)))
     return lines
 
 
@@ -269,6 +273,7 @@ class RegradeLine:
     new_max: Decimal
     new_points: dict[int, tuple[Decimal, Decimal, str]]  # answer id -> (points, bonus, outcome)
     changed: bool
+    new_bonus: Decimal = Decimal(0)
 
 
 def regrade_preview(session: LiveSession, keys: dict[int, str], voids: dict[int, Void]) -> list[RegradeLine]:
@@ -294,7 +299,8 @@ def regrade_preview(session: LiveSession, keys: dict[int, str], voids: dict[int,
         new_points = {answer_ids[(participant.id, q)]: (g.points, g.bonus, g.outcome.value)
                       for q, g in change.grades.items()}
         lines.append(RegradeLine(participant, employee_no, name, change.old_total, change.new_total,
-                                 change.old_passed, change.new_passed, change.new_max, new_points, change.changed))
+                                 change.old_passed, change.new_passed, change.new_max, new_points, change.changed,
+                                 change.new_bonus))
     return lines
 
 

@@ -201,3 +201,15 @@ def test_answering_a_question_already_voided_with_full_points_does_not_count_it_
     assert grade_answer(voided, None, Policy()).counted == 2  # the regrade gave everyone its points
     decision = decide_answer(voided, "A", 1, None, None, Policy())
     assert decision.grade.points == 2 and decision.delta == 0
+
+
+def test_the_speed_bonus_is_kept_apart_from_knowledge_points():
+    """Pass or fail and a certificate's score use knowledge points only; a fast right answer
+    earns its bonus beside them, never above the question's full marks."""
+    from grading import Recording, decide_answer, grade_attempt
+
+    fast = Policy(speed_bonus=SpeedBonus(D(1), 10.0))
+    attempt = grade_attempt([SINGLE, JUDGE], {2: Response(2, "B", 0.0), 3: Response(3, "F", 0.0)}, fast)
+    assert (attempt.total, attempt.max_total, attempt.bonus) == (3, 3, 2)
+    decision = decide_answer(SINGLE, "B", 1, 0.0, None, fast)
+    assert decision.status is Recording.SAVED and (decision.delta, decision.bonus_delta) == (2, 1)

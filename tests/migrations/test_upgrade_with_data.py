@@ -67,11 +67,11 @@ def _populate_0005(conn) -> dict:
                   for n, q in enumerate(questions, start=1)]
         participant = _insert(conn, "participant", session_id=session, user_id=user, branch_id=branch,
                               question_order=f"[{frozen[0]}, {frozen[1]}]",
-                              option_orders=f'{{"{frozen[0]}": "BA"}}' if shuffled else "{}", total=200,
+                              option_orders=f'{{"{frozen[0]}": "BA"}}' if shuffled else "{}", total=250,
                               answered=2, removed=False, tab_switches=0, extra_seconds=0, last_seq=2)
         for seq, question in enumerate(frozen, start=1):
             _insert(conn, "answer", participant_id=participant, session_question_id=question, choice="A", seq=seq,
-                    points=200, bonus=0, outcome="correct", received_at=now)
+                    points=200, bonus=50 if seq == 2 else 0, outcome="correct", received_at=now)
         ids[shuffled] = {"paper": paper, "session": session, "removed_question": frozen[0]}
     conn.execute(sa.text("UPDATE paper SET shuffle_options = :yes WHERE id = :id"),
                  {"yes": True, "id": ids[False]["paper"]})  # edited after its session started
@@ -100,6 +100,9 @@ def test_upgrading_a_database_with_papers_sessions_and_answers_keeps_every_row(e
                 points = conn.execute(sa.text("SELECT points FROM answer WHERE session_question_id = :id"),
                                       {"id": made["removed_question"]}).scalar()
                 assert points == 0  # a removed question's answer counts nothing, as grading stores it now
+                total, bonus = conn.execute(sa.text("SELECT total, bonus FROM participant WHERE session_id = :id"),
+                                            {"id": made["session"]}).one()
+                assert (total, bonus) == (200, 50)  # 2.00 knowledge points, 0.50 speed bonus apart
         downgrade(revision="0005")
         assert _counts() == counts_before
         upgrade()
