@@ -54,7 +54,7 @@ def counts(session: LiveSession) -> dict:
         return {"connected": connected, "answered": 0}
     connected, answered = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(Answer.id)).select_from(Participant).outerjoin(
-            Answer, sa.and_(Answer.participant_id == Participant.id,
+            Answer, sa.and_(Answer.participant_id == Participant.id, Answer.final.is_(True),
                             Answer.session_question_id == session.current_question_id)).where(scope)).one()
     return {"connected": connected, "answered": answered}
 
@@ -67,7 +67,7 @@ def all_answered(session: LiveSession, now: datetime) -> bool:
         return False
     recent = now - timedelta(seconds=float(current_app.config.get("LIVE_RECONNECT_GRACE_SECONDS", 10)))
     present = sa.and_(in_play(session), sa.or_(connected_filter(), Participant.disconnected_at >= recent))
-    answered = sa.exists().where(Answer.participant_id == Participant.id,
+    answered = sa.exists().where(Answer.participant_id == Participant.id, Answer.final.is_(True),
                                  Answer.session_question_id == session.current_question_id)
     # Two EXISTS: while the question is open the database stops at the first trainee still
     # to answer, instead of counting the whole roster every tick.
@@ -86,7 +86,7 @@ def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[
     answered = set()
     if session.current_question_id:
         answered = set(db.session.scalars(sa.select(Answer.participant_id).join(Participant).where(
-            Answer.session_question_id == session.current_question_id, *scope)))
+            Answer.session_question_id == session.current_question_id, Answer.final.is_(True), *scope)))
     # Plain rows, not ORM objects: a burst's progress can carry thousands of them.
     rows = db.session.execute(
         sa.select(Participant.id, Participant.answered, Participant.total, Participant.tab_switches,

@@ -239,15 +239,17 @@ def answer(app, kept: dict, data) -> dict:
     sender = principals.principal(kept)
     question_id, seq = _int(data, "question_id"), _int(data, "seq")
     choice = data.get("choice") if isinstance(data, dict) else None
+    final = data.get("final", True) if isinstance(data, dict) else True
     if sender is None:
         return error("unauthorized")
-    if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8:
-        return error("bad_request", "question_id, choice and seq are required")
+    if question_id is None or seq is None or not isinstance(choice, str) or len(choice) > 8 \
+            or not isinstance(final, bool):
+        return error("bad_request", "question_id, choice and seq are required; final is true or false")
     session_id = _session_of_question(app, question_id)
     participant_id = kept.get(PARTICIPATING, {}).get(str(session_id))
     if session_id is None or participant_id is None:
         return error("not_open")
-    job = AnswerJob(session_id, participant_id, question_id, choice, seq, received)
+    job = AnswerJob(session_id, participant_id, question_id, choice, seq, received, final)
     if app.config.get("LIVE_GROUP_COMMIT", True):
         return writer_for(app).submit(job)
     with app.app_context():

@@ -57,7 +57,8 @@ def saved_answers(participant: Participant) -> dict:
     result = {}
     for answer in rows:
         order = (participant.option_orders or {}).get(str(answer.session_question_id))
-        result[str(answer.session_question_id)] = {"choice": draw.to_display(order, answer.choice), "seq": answer.seq}
+        result[str(answer.session_question_id)] = {"choice": draw.to_display(order, answer.choice), "seq": answer.seq,
+                                                   "final": answer.final}
     return result
 
 

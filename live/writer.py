@@ -40,6 +40,7 @@ class AnswerJob:
     choice: str
     seq: int
     received_at: datetime  # the server's clock when the answer arrived; deadlines use this
+    final: bool = True  # submitted (提交); False: a multiple-choice draft still being chosen
 
 
 class Row:
@@ -55,13 +56,13 @@ _ANSWER = Answer.__table__
 _PARTICIPANT = Participant.__table__
 _SESSION = LiveSession.__table__
 _QUESTION = SessionQuestion.__table__
-_ANSWER_FIELDS = ("choice", "seq", "points", "bonus", "outcome", "seconds", "received_at")
+_ANSWER_FIELDS = ("choice", "seq", "points", "bonus", "outcome", "seconds", "received_at", "final")
 # Only what checking and grading read: each column costs a conversion per row (JSON, dates).
 _PARTICIPANT_READ = [_PARTICIPANT.c[name] for name in (
     "id", "total", "bonus", "answered", "last_seq", "removed", "finished_at", "extra_seconds", "question_order",
     "option_orders")]
 _ANSWER_READ = [_ANSWER.c[name] for name in (
-    "id", "participant_id", "session_question_id", "choice", "seq", "points", "bonus", "outcome")]
+    "id", "participant_id", "session_question_id", "choice", "seq", "points", "bonus", "outcome", "final")]
 
 
 def _rows(statement) -> list[Row]:
@@ -184,6 +185,7 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
         existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, job.seq, seconds, \
             job.received_at
         existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
+        existing.final = job.final
         participant.total += decision.delta
         participant.bonus += decision.bonus_delta
     participant.last_seq, participant.changed = max(participant.last_seq, job.seq), True

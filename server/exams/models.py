@@ -182,6 +182,9 @@ class Answer(db.Model):
     outcome: Mapped[str] = mapped_column(sa.String(12))
     seconds: Mapped[float | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Submitted (提交).  A multiple-choice answer is sent as the trainee ticks (a draft, graded as
+    # it stands) and submitted with a button; only submitted answers count as "has answered".
+    final: Mapped[bool] = mapped_column(default=True)
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "session_question_id", name="uq_answer_participant_question"),

@@ -158,7 +158,7 @@ def seconds_into(session: LiveSession, now: datetime) -> float | None:
 
 
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
-                  display_choice: str, seq: int, now: datetime | None = None) -> Recorded:
+                  display_choice: str, seq: int, now: datetime | None = None, final: bool = True) -> Recorded:
     """Changes: stores the answer if its sequence number is the highest seen for this question,
     graded, and moves the participant's total by the difference (grading.decide_answer).  Reads
     the stored answer itself; the live writer has its own adapter for its batch rows."""
@@ -181,6 +181,7 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
     existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, seq, \
         seconds_into(session, now), now
     existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
+    existing.final = final
     participant.total = participant.total + decision.delta
     participant.bonus = (participant.bonus or 0) + decision.bonus_delta
     participant.last_seq = max(participant.last_seq, seq)

@@ -48,15 +48,18 @@
   setInterval(tick, 250);
 
   // --- answers ----------------------------------------------------------------------------------
-  function send(questionId, choice) {
+  // final: submitted (提交).  Multiple choice is sent as a draft with each tick and submitted with
+  // its button; true/false and single choice are submitted with the tap.
+  function send(questionId, choice, final) {
     seq += 1;
-    answers[questionId] = { choice: choice, seq: seq, status: "saving" };
+    answers[questionId] = { choice: choice, seq: seq, status: "saving", final: final };
     paintStatus(questionId);
     if (socket.connected) { emitAnswer(questionId); }
   }
   function emitAnswer(questionId) {
     var entry = answers[questionId];
-    socket.timeout(15000).emit("answer", { question_id: questionId, choice: entry.choice, seq: entry.seq },
+    socket.timeout(15000).emit("answer", { question_id: questionId, choice: entry.choice, seq: entry.seq,
+                                           final: entry.final !== false },
       function (err, ack) {
         var current = answers[questionId];
         if (err || current.seq !== entry.seq) { return; }   // a newer answer is on its way
@@ -79,12 +82,15 @@
     var entry = answers[questionId];
     if (!box || !entry) { return; }
     box.className = "save-status " + entry.status;
-    if (entry.status === "saved") { box.textContent = T.saved; }
+    if (entry.status === "saved") { box.textContent = entry.final === false ? T.saved_draft : T.saved; }
     else if (entry.status === "saving") { box.textContent = T.saving; }
     else { box.textContent = T.not_saved + ": " + (T["error_" + entry.error] || T.error_other); }
+    box.classList.toggle("draft", entry.final === false);
     document.querySelectorAll('[data-question="' + questionId + '"] [data-letter]').forEach(function (button) {
       button.setAttribute("aria-pressed", entry.choice.indexOf(button.dataset.letter) >= 0 ? "true" : "false");
     });
+    var submit = document.querySelector('[data-submit-for="' + questionId + '"]');
+    if (submit && !submit.dataset.closed) { submit.disabled = !entry.choice; }
   }
 
   // --- rendering --------------------------------------------------------------------------------
@@ -105,8 +111,10 @@
           choice = previous.indexOf(option.letter) >= 0 ? previous.replace(option.letter, "") : previous + option.letter;
           choice = choice.split("").sort().join("");
           if (!choice) { return; }
+          send(question.id, choice, false);
+          return;
         }
-        send(question.id, choice);
+        send(question.id, choice, true);
       });
       list.appendChild(button);
     });
@@ -116,6 +124,17 @@
       head, el("p", { "class": "stem", text: question.stem })]);
     if (question.type === "multi") { block.appendChild(el("p", { "class": "hint", text: T.multi_hint })); }
     block.appendChild(list);
+    if (question.type === "multi") {
+      var submit = el("button", { type: "button", "class": "primary submit-answer", "data-submit-for": question.id,
+                                  text: T.submit });
+      submit.disabled = true;
+      if (!open) { submit.dataset.closed = "1"; }
+      submit.addEventListener("click", function () {
+        var entry = answers[question.id];
+        if (entry && entry.choice) { send(question.id, entry.choice, true); }
+      });
+      block.appendChild(submit);
+    }
     block.appendChild(el("p", { "class": "save-status", "data-status-for": question.id, "aria-live": "polite" }));
     return block;
   }
@@ -163,7 +182,9 @@
     Object.keys(snapshot.answers || {}).forEach(function (questionId) {
       var saved = snapshot.answers[questionId];
       var mine = answers[questionId];
-      if (!mine || mine.seq <= saved.seq) { answers[questionId] = { choice: saved.choice, seq: saved.seq, status: "saved" }; }
+      if (!mine || mine.seq <= saved.seq) {
+        answers[questionId] = { choice: saved.choice, seq: saved.seq, status: "saved", final: saved.final };
+      }
     });
     setRemaining(snapshot.remaining);
     render();

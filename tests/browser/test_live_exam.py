@@ -162,3 +162,53 @@ def _documents_are_issued_and_verifiable(browser, web_server, staff, trainee, se
     assert page.locator("#signature-checks li[data-ok=true]").count() == 5
     screenshot(page, "verify-upload")
     visitor.close()
+
+
+def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(browser, web_server, people,
+                                                                             fixed_paper, make_trainees,
+                                                                             screenshot):
+    """On a multiple-choice question the first tick must not count as an answer: the question
+    stays open while trainees choose, and closes once every present trainee has pressed 提交."""
+    fixed_paper.show_key = "after_question"
+    fixed_paper.question_seconds = 120
+    db.session.commit()
+    session = exams.create_session(people["inv_bj"], fixed_paper, "多选题提交", "paced", make_trainees(2))
+    db.session.commit()
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = staff_context.new_page()
+    staff.on("dialog", lambda dialog: dialog.accept())
+    sign_in(staff, web_server, "J100")
+    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
+    (_ca, a), (_cb, b) = trainees = [_trainee(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
+    staff.wait_for_function("document.getElementById('connected-count').textContent === '2'")
+    staff.get_by_role("button", name="开始考试").click()
+    for _ in range(5):  # judge, judge, single, single: to the first multiple-choice question
+        staff.get_by_role("button", name="下一题").click()
+        staff.wait_for_function("document.getElementById('answered-count').textContent === '0'")
+    for page in (a, b):
+        page.wait_for_selector("text=属于存款的有")
+
+    _option(a, "活期").click()  # one tick: a draft
+    a.wait_for_selector("text=已保存，尚未提交")
+    _option(a, "定期").click()
+    _option(a, "通知存款").click()
+    a.wait_for_selector("text=已保存，尚未提交")
+    _option(b, "活期").click()
+    b.wait_for_selector("text=已保存，尚未提交")
+    assert staff.locator("#answered-count").text_content() == "0"  # drafts are not answers
+    assert not a.locator("text=本题已结束").is_visible()
+    screenshot(a, "trainee-multi-draft")
+
+    a.get_by_role("button", name="提交").click()
+    a.wait_for_selector("text=已保存 ✓")
+    staff.wait_for_function("document.getElementById('answered-count').textContent === '1'")
+    assert not b.locator("text=本题已结束").is_visible()  # b is still choosing
+    b.get_by_role("button", name="提交").click()
+    for _context, page in trainees:
+        page.wait_for_selector("text=本题已结束")
+    db.session.expire_all()
+    stored = dict(db.session.execute(sa.select(Answer.choice, Answer.outcome).where(
+        Answer.session_question_id == db.session.get(type(session), session.id).current_question_id)).all())
+    assert stored == {"ABD": "correct", "A": "partial"}  # graded on everything ticked before 提交
+    for context, _page in [*trainees, (staff_context, None)]:
+        context.close()

@@ -235,14 +235,19 @@ def test_a_trainee_who_comes_back_gets_everything_they_saved(live, timed, clock)
     questions = events(trainee, "state")[-1]["args"][0]["questions"]
     _answer(trainee, questions[0], "T", 1)
     _answer(trainee, questions[2], questions[2]["options"][1]["letter"], 2)
+    draft = questions[4]  # multiple choice, ticked but not submitted yet
+    assert draft["type"] == "multi"
+    assert call(trainee, "answer", {"question_id": draft["id"], "choice": "AB", "seq": 3, "final": False})["ok"]
     trainee.disconnect(namespace="/live")
     clock.advance(100)
     again = live.connect("S000")
     state = call(again, "enter", {"session_id": timed.id})["state"]
-    assert state["answers"] == {str(questions[0]["id"]): {"choice": "T", "seq": 1},
-                                str(questions[2]["id"]): {"choice": questions[2]["options"][1]["letter"], "seq": 2}}
-    assert state["remaining"] == 500 and state["last_seq"] == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2  # nothing counted twice
+    assert state["answers"] == {str(questions[0]["id"]): {"choice": "T", "seq": 1, "final": True},
+                                str(questions[2]["id"]): {"choice": questions[2]["options"][1]["letter"], "seq": 2,
+                                                          "final": True},
+                                str(draft["id"]): {"choice": "AB", "seq": 3, "final": False}}
+    assert state["remaining"] == 500 and state["last_seq"] == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 3  # nothing counted twice
 
 
 def test_who_may_do_what(live, paced, people, clock):

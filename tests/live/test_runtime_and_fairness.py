@@ -233,3 +233,34 @@ def test_an_absentee_who_looks_in_after_the_end_stays_absent(live, people, fixed
     db.session.expire_all()
     rows = {r.employee_no: r for r in session_results(db.session.get(LiveSession, session.id)).rows}
     assert rows["S001"].absent and not rows["S000"].absent
+
+
+def test_a_multiple_choice_question_waits_for_submitted_answers(live, people, fixed_paper, make_trainees, clock):
+    """One tick on a multiple-choice question is a draft: it is saved and graded as it stands,
+    but it does not count as having answered, so the question does not close under anyone still
+    choosing.  It closes once every present trainee has submitted."""
+    session = _paced(people, fixed_paper, make_trainees(2), question_seconds=60)
+    staff, first, second = live.connect("J100"), live.connect("S000"), live.connect("S001")
+    call(staff, "watch", {"session_id": session.id})
+    for trainee in (first, second):
+        call(trainee, "enter", {"session_id": session.id})
+    call(staff, "control", {"session_id": session.id, "action": "start"})
+    for _ in range(5):  # judge, judge, single, single: to the first multiple-choice question
+        call(staff, "control", {"session_id": session.id, "action": "next"})
+    question = events(first, "question")[-1]["args"][0]["question"]
+    assert question["type"] == "multi"
+    for trainee, seq in ((first, 1), (second, 1)):
+        assert call(trainee, "answer", {"question_id": question["id"], "choice": "A", "seq": seq, "final": False})["ok"]
+    db.session.expire_all()
+    assert db.session.get(LiveSession, session.id).question_open  # drafts: nobody has answered yet
+    progress = events(staff, "progress")[-1]["args"][0]
+    assert progress["counts"]["answered"] == 0 and not any(r["answered_current"] for r in progress["changed"])
+    assert call(first, "answer", {"question_id": question["id"], "choice": "ABD", "seq": 2})["ok"]  # submitted
+    db.session.expire_all()
+    assert db.session.get(LiveSession, session.id).question_open  # the second is still choosing
+    assert call(second, "answer", {"question_id": question["id"], "choice": "AB", "seq": 2, "final": True})["ok"]
+    db.session.expire_all()
+    assert not db.session.get(LiveSession, session.id).question_open  # everyone present submitted
+    stored = dict(db.session.execute(sa.select(Answer.choice, Answer.final).where(
+        Answer.session_question_id == question["id"])).all())
+    assert stored == {"ABD": True, "AB": True}
