@@ -204,7 +204,8 @@
       if (ack && ack.ok) {
         takeStatus(ack.status);
       } else {
-        alert((ack && ack.error && ack.error.code) || "error");
+        var code = ack && ack.error && ack.error.code;
+        alert(T["error_" + code] || T.error_other);
       }
     });
   }

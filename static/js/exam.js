@@ -198,7 +198,8 @@
         resendPending();
       } else {
         body.innerHTML = "";
-        body.appendChild(el("p", { "class": "notice", text: ack && ack.error ? ack.error.message : T.error_other }));
+        var code = ack && ack.error ? ack.error.code : "other";
+        body.appendChild(el("p", { "class": "notice", text: T["error_" + code] || T.error_other }));
       }
     });
   }

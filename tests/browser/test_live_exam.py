@@ -210,5 +210,13 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     stored = dict(db.session.execute(sa.select(Answer.choice, Answer.outcome).where(
         Answer.session_question_id == db.session.get(type(session), session.id).current_question_id)).all())
     assert stored == {"ABD": "correct", "A": "partial"}  # graded on everything ticked before 提交
+
+    staff.get_by_role("button", name="下一题").click()  # the sixth and last question opens
+    a.wait_for_selector("text=柜员应当")
+    staff.get_by_role("button", name="下一题").click()  # on the last question: closes it
+    a.wait_for_selector("text=本题已结束")
+    staff.get_by_role("button", name="下一题").click()  # nothing more: said in words, not as a code
+    staff.wait_for_selector("#alerts >> text=这是最后一题")
+    assert "no_more_questions" not in staff.locator("#alerts").text_content()
     for context, _page in [*trainees, (staff_context, None)]:
         context.close()
