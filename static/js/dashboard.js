@@ -191,8 +191,23 @@
   function refresh() {
     socket.emit("watch", { session_id: sessionId }, function (ack) { if (ack && ack.ok) { applyDashboard(ack.state); } });
   }
+  // Every count, row mark and chart belongs to the question that is open: when another question
+  // opens, what was counted for the previous one is cleared at once, not when answers come in.
+  function startQuestion(question) {
+    state.roster.forEach(function (row) { row.answered_current = false; });
+    if (state.counts) { state.counts.answered = 0; }
+    var letters = !question ? [] : question.type === "judge" ? ["T", "F"] : Object.keys(question.options).sort();
+    state.distribution = {};
+    letters.forEach(function (letter) { state.distribution[letter] = 0; });
+    paintCounts();
+    paintDistribution();
+  }
   function takeStatus(status) {
+    var previous = state.status.current_question_id;
     state.status = status;
+    if (status.current_question_id !== previous && previous !== undefined && state.questions.length) {
+      startQuestion(currentQuestion());
+    }
     // The questions are frozen when the exam starts: fetch them once they exist.
     if (!state.questions.length && status.status !== "lobby") { refresh(); return; }
     paintStatus();
@@ -242,6 +257,7 @@
   });
   socket.on("counts", function (numbers) { state.counts = numbers; paintCounts(); });
   socket.on("progress", function (data) {
+    if (data.question_id !== (state.status.current_question_id || null)) { return; }  // the previous question's
     var byId = {};
     data.changed.forEach(function (row) { byId[row.participant_id] = row; });
     state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });

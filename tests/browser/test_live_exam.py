@@ -211,8 +211,15 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
         Answer.session_question_id == db.session.get(type(session), session.id).current_question_id)).all())
     assert stored == {"ABD": "correct", "A": "partial"}  # graded on everything ticked before 提交
 
+    staff.wait_for_function("document.getElementById('answered-count').textContent === '2'")
     staff.get_by_role("button", name="下一题").click()  # the sixth and last question opens
     a.wait_for_selector("text=柜员应当")
+    # Every count and mark belongs to the question that is open: nobody has answered it yet.
+    staff.wait_for_function("document.getElementById('answered-count').textContent === '0'")
+    assert "已作答" not in staff.locator("#roster tbody").text_content()
+    staff.select_option("#roster-filter", "unanswered")
+    assert staff.locator("#roster tbody tr").count() == 2  # the filter shows both stragglers
+    staff.select_option("#roster-filter", "all")
     staff.get_by_role("button", name="下一题").click()  # on the last question: closes it
     a.wait_for_selector("text=本题已结束")
     staff.get_by_role("button", name="下一题").click()  # nothing more: said in words, not as a code
