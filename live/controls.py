@@ -147,7 +147,9 @@ def resume(session: LiveSession, now: datetime) -> None:
 
 
 def extend(session: LiveSession, now: datetime, seconds: int, participant: Participant | None = None) -> None:
-    """Give everyone (or one trainee) more time on the current question (paced) or the paper (timed)."""
+    """Give everyone more time on the current question (paced) or the paper (timed); or give one
+    trainee extra time for the rest of the exam (each later question too, when paced: an
+    accommodation, not a one-off), which their dashboard row shows."""
     if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED) \
             or not 0 < seconds <= MAX_EXTENSION_SECONDS:
         raise Refused("cannot_extend")
@@ -163,6 +165,7 @@ def extend(session: LiveSession, now: datetime, seconds: int, participant: Parti
     if participant is not None:
         emit.to_user(participant.user_id, "time_extended",
                      payloads.timing(session.deadline, now, session, participant.extra_seconds))
+        dashboard.roster_changed(session, [participant.id])
     else:
         emit.to_trainees(session, "time_extended", payloads.timing(session.deadline, now, session))
     dashboard.status_changed(session, now)

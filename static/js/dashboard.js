@@ -97,7 +97,15 @@
       if (!r.connected || r.removed) { tr.className = "muted"; }
       if (r.tab_switches) { tr.className += " warn"; }
       tr.appendChild(cell(r.employee_no));
-      tr.appendChild(cell(r.name));
+      var name = cell(r.name);
+      if (r.extra_seconds) {
+        var badge = document.createElement("span");
+        badge.className = "badge extra-time";
+        badge.textContent = fmt(state.status.mode === "paced" ? T.extra_each : T.extra_paper, { n: r.extra_seconds });
+        name.appendChild(document.createTextNode(" "));
+        name.appendChild(badge);
+      }
+      tr.appendChild(name);
       tr.appendChild(cell(r.branch));
       tr.appendChild(cell(r.removed ? "✕" : r.connected ? "● " + T.connected : "○ " + T.disconnected,
         r.connected ? "ok" : "bad"));
@@ -120,7 +128,8 @@
         var extra = document.createElement("button");
         extra.type = "button";
         extra.className = "link";
-        extra.textContent = "+30s";
+        extra.textContent = state.status.mode === "paced" ? T.extend_each : T.extend_paper;
+        extra.title = T.extend_title;
         extra.addEventListener("click", function () {
           control({ action: "extend", seconds: 30, participant_id: r.participant_id });
         });

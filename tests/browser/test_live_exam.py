@@ -220,6 +220,11 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     staff.select_option("#roster-filter", "unanswered")
     assert staff.locator("#roster tbody tr").count() == 2  # the filter shows both stragglers
     staff.select_option("#roster-filter", "all")
+    # Extra time for one trainee says how long it lasts, and the row shows who has it.
+    first_row = staff.locator('#roster tbody tr', has_text="S000")
+    first_row.get_by_role("button", name="+30秒（此后每题）").click()
+    staff.wait_for_selector('#roster tbody tr:has-text("S000") >> text=每题加时 30 秒')
+    assert "加时" not in staff.locator('#roster tbody tr', has_text="S001").text_content()
     staff.get_by_role("button", name="下一题").click()  # on the last question: closes it
     a.wait_for_selector("text=本题已结束")
     staff.get_by_role("button", name="下一题").click()  # nothing more: said in words, not as a code
