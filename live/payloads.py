@@ -80,8 +80,8 @@ def trainee_state(session: LiveSession, participant: Participant, now: datetime)
         question = by_id[session.current_question_id]
         state["question"] = question_for_trainee(question, participant)
         state["question_open"] = session.question_open
-        state["deadline"] = iso(session.question_deadline_at)
-        state["remaining"] = remaining(session.question_deadline_at, now, session, participant.extra_seconds)
+        state["deadline"] = iso(session.deadline)  # none once the question has closed: no clock runs
+        state["remaining"] = remaining(session.deadline, now, session, participant.extra_seconds)
         if not session.question_open and session.show_key == ShowKey.AFTER_QUESTION:
             state["revealed"] = revealed(question, participant, None)
     elif in_progress and not session.paced:

@@ -88,8 +88,11 @@ class LiveSession(db.Model):
 
     @property
     def deadline(self) -> datetime | None:
-        """The deadline that runs: the open question's (paced) or the paper's (timed)."""
-        return self.question_deadline_at if self.paced else self.deadline_at
+        """The deadline that runs: the open question's (paced; none between questions, so no
+        screen counts down for a question that has closed) or the paper's (timed)."""
+        if self.paced:
+            return self.question_deadline_at if self.question_open else None
+        return self.deadline_at
 
 
 class SessionQuestion(db.Model):

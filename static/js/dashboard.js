@@ -45,7 +45,9 @@
     return state.questions.filter(function (q) { return q.id === id; })[0];
   }
   function paintStatus() {
-    $("status-text").textContent = T["status_" + state.status.status] || "—";
+    var closed = state.status.status === "running" && state.status.mode === "paced" && !state.status.question_open
+      && state.status.current_question_id;
+    $("status-text").textContent = closed ? T.status_closed : (T["status_" + state.status.status] || "—");
     setRemaining(state.status.remaining);
     var question = currentQuestion();
     var box = $("current-question");
@@ -279,6 +281,7 @@
   });
   socket.on("question_closed", function (data) {
     state.status.question_open = false;
+    state.status.remaining = null;  // one clock: the server's stopped for this question
     state.distribution = data.distribution;
     paintStatus();
     paintDistribution();

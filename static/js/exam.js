@@ -221,6 +221,7 @@
     if (!state) { return; }
     state.question_open = false;
     if (data.key) { state.revealed = data; }
+    setRemaining(null);  // the server's clock for this question has stopped: so does this one
     render();
   });
   socket.on("paused", function (data) { if (state) { state.session.status = "paused"; setRemaining(data.remaining); render(); } });

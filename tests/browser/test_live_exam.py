@@ -206,6 +206,11 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     b.get_by_role("button", name="提交").click()
     for _context, page in trainees:
         page.wait_for_selector("text=本题已结束")
+    # One clock, the server's: the question closed early, so no screen counts down any more.
+    for _context, page in trainees:
+        page.wait_for_selector("#timer", state="hidden")
+    staff.wait_for_function("document.getElementById('status-text').textContent === '本题已结束'")
+    staff.wait_for_function("document.getElementById('timer').textContent === '—'")
     db.session.expire_all()
     stored = dict(db.session.execute(sa.select(Answer.choice, Answer.outcome).where(
         Answer.session_question_id == db.session.get(type(session), session.id).current_question_id)).all())
