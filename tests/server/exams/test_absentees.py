@@ -4,6 +4,7 @@ issued no document; the results, exports and sheets say 缺考."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal as D
 
 import sqlalchemy as sa
@@ -60,6 +61,12 @@ def test_exports_and_pages_say_absent(app, client, auth, people, started):
     auth.login("J100")
     page = client.get(f"/sessions/{started.id}/results").get_data(as_text=True)
     assert 'id="absent-count">1<' in page and "缺考" in page
+    table = re.search(r'<table class="table" id="by-branch">(.*?)</table>', page, re.S).group(1)
+    header = re.findall(r"<th[^>]*>(.*?)</th>", table)
+    cells = {re.findall(r"<td[^>]*>(.*?)</td>", row)[0]: dict(zip(header, re.findall(r"<td[^>]*>(.*?)</td>", row),
+                                                                 strict=True))
+             for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)}
+    assert (cells["海淀支行"]["参加人数"], cells["海淀支行"]["缺考"], cells["海淀支行"]["通过"]) == ("2", "1", "2")
     workbook = load_workbook(io.BytesIO(client.get(f"/sessions/{started.id}/results.xlsx").data))
     rows = {row[1]: row for row in workbook["成绩"].iter_rows(min_row=2, values_only=True)}
     assert rows["S002"][0] in (None, "") and rows["S002"][6] == "缺考" and rows["S000"][6] == "通过"
