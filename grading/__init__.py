@@ -26,6 +26,7 @@ from grading.scoring import (
     decide_answer,
     grade_answer,
     grade_attempt,
+    key_letters,
     max_total,
     normalize_choice,
 )
@@ -35,5 +36,5 @@ __all__ = [
     "Attempt", "Decision", "Grade", "ItemAnalysis", "KeyProblem", "Leaderboard", "MultiRule", "Outcome", "Policy",
     "QuestionSnapshot", "QuestionType", "Recording", "RegradeChange", "Response", "SpeedBonus", "StoredAnswer",
     "Void", "analyse_items", "check_key", "competition_ranks", "decide_answer", "grade_answer", "grade_attempt",
-    "judge_label", "judge_value", "max_total", "normalize_choice", "pass_threshold", "passed", "regrade",
+    "judge_label", "judge_value", "key_letters", "max_total", "normalize_choice", "pass_threshold", "passed", "regrade",
 ]

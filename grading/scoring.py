@@ -21,6 +21,16 @@ def _letters(text: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text).strip().upper())
 
 
+def key_letters(text: str | None) -> str | None:
+    """Sorted option letters as people write them (``ACD``, ``A、C、D``, ``a, c d``), or None when
+    it is empty, repeats a letter or holds anything but letters.  Banks and regrades read keys
+    with this; which letters a question has is for the caller to check."""
+    letters = _letters(text or "")
+    if not letters or not letters.isalpha() or len(set(letters)) != len(letters):
+        return None
+    return "".join(sorted(letters))
+
+
 def normalize_choice(question: QuestionSnapshot, choice: str | None) -> str | None:
     """The choice in stored form (sorted letters, or T/F), or None when it is not valid for
     ``question`` (unknown letter, repeated letter, several letters for single choice)."""
@@ -52,14 +62,14 @@ def check_key(question_type: str, options: tuple[str, ...] | frozenset[str], key
     if question_type == QuestionType.JUDGE:
         value = judge_value(key)
         return (value, None) if value else (None, KeyProblem.NOT_TRUE_FALSE)
-    text = _letters(key or "")
-    if not text or not text.isalpha() or len(set(text)) != len(text):
+    letters = key_letters(key)
+    if letters is None:
         return None, KeyProblem.NOT_LETTERS
-    if any(c not in options for c in text):
+    if any(c not in options for c in letters):
         return None, KeyProblem.NOT_AN_OPTION
-    if question_type == QuestionType.SINGLE and len(text) != 1:
+    if question_type == QuestionType.SINGLE and len(letters) != 1:
         return None, KeyProblem.SINGLE_WITH_MANY
-    return "".join(sorted(text)), None
+    return letters, None
 
 
 def _raw_multi(question: QuestionSnapshot, picked: str, rule: MultiRule) -> Decimal:
@@ -90,10 +100,9 @@ def grade_answer(question: QuestionSnapshot, response: Response | None, policy: 
         return grade
     if question.void is Void.REMOVE:  # the outcome stays for the record; nothing counts
         return Grade(ZERO, grade.outcome)
-    if question.void is Void.FULL_POINTS:
-        return Grade(question.points, grade.outcome if grade.outcome is Outcome.UNANSWERED else Outcome.CORRECT,
-                     grade.bonus)
-    return grade
+    # Void.FULL_POINTS
+    return Grade(question.points, grade.outcome if grade.outcome is Outcome.UNANSWERED else Outcome.CORRECT,
+                 grade.bonus)
 
 
 def _grade(question: QuestionSnapshot, response: Response | None, policy: Policy) -> Grade:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from grading import QuestionType, judge_value  # noqa: F401 (the formats take these names from here)
+from grading import QuestionType, judge_value, key_letters  # noqa: F401 (the formats take these names from here)
 
 FORMATS = ("text", "gift", "aiken", "xlsx", "csv")
 LETTERS = "ABCDEF"
@@ -81,15 +81,11 @@ class ParseResult:
         return counts
 
 
-_KEY_SEPARATORS = re.compile(r"[\s、,，;；/]+")
-
-
 def letters_value(text: str) -> str | None:
-    """Sorted option letters for keys written ``ACD``, ``A、C、D``, ``A,C,D`` or ``A C D``."""
-    compact = _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", text).upper())
-    if not compact or any(c not in LETTERS for c in compact) or len(set(compact)) != len(compact):
-        return None
-    return "".join(sorted(compact))
+    """Sorted option letters for keys written ``ACD``, ``A、C、D``, ``A,C,D`` or ``A C D``
+    (grading.key_letters), within A–F."""
+    letters = key_letters(text)
+    return letters if letters is not None and all(c in LETTERS for c in letters) else None
 
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
