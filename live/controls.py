@@ -220,13 +220,15 @@ def close_if_all_answered(session: LiveSession, now: datetime, known: dict | Non
 # --- the protocol's control actions -------------------------------------------------------------
 
 
-def _int(data: dict, key: str) -> int | None:
-    value = data.get(key)
+def positive_int(data, key: str) -> int | None:
+    """``data[key]`` when it is a positive integer (not a bool), else None: how every id and
+    count in a client's event is read."""
+    value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _target(session: LiveSession, data: dict) -> Participant:
-    participant = db.session.get(Participant, _int(data, "participant_id") or 0)
+    participant = db.session.get(Participant, positive_int(data, "participant_id") or 0)
     if participant is None or participant.session_id != session.id:
         raise Refused("not_found")
     return participant
@@ -236,7 +238,7 @@ def _extend(session: LiveSession, data: dict, now: datetime) -> None:
     """The whole room, or one trainee when ``participant_id`` is given (a bad one is refused,
     never taken for the whole room)."""
     target = _target(session, data) if data.get("participant_id") is not None else None
-    extend(session, now, _int(data, "seconds") or 0, target)
+    extend(session, now, positive_int(data, "seconds") or 0, target)
 
 
 def _announce(session: LiveSession, data: dict, now: datetime) -> None:

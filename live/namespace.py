@@ -15,6 +15,7 @@ from live import controls, dashboard, emit, payloads, ticker
 from live import principal as principals
 from live.acceptance import Refused
 from live.clock import iso, now
+from live.controls import positive_int
 from live.runtime import runtime_for
 from live.writer import AnswerJob, PresenceJob, commit_answers, write_presence, writer_for
 from server.database import commit, rollback
@@ -36,11 +37,6 @@ def error(code: str, message: str = "") -> dict:
     return {"ok": False, "error": {"code": code, "message": message or code}}
 
 
-def _int(data, key) -> int | None:
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 def _session_of_question(app, question_id: int) -> int | None:
     """Which session a frozen question belongs to: it never changes, so it is looked up once per
     process (and forgotten when the session ends), and an answer needs no query before it joins
@@ -58,7 +54,7 @@ def _session_of_question(app, question_id: int) -> int | None:
 
 def _entered(data) -> tuple[LiveSession | None, Participant | None]:
     """The session named in ``data`` and the sender's participation, if this connection entered it."""
-    sender, session_id = principals.principal(), _int(data, "session_id")
+    sender, session_id = principals.principal(), positive_int(data, "session_id")
     if sender is None or session_id not in connection.get(ENTERED, []):
         return None, None
     participant = db.session.scalar(sa.select(Participant).where(
@@ -112,7 +108,7 @@ class LiveNamespace(Namespace):
         if not _join_allowed(sender.user_id):
             return error("rate_limited", "too many failed attempts; wait a minute")
         session = None
-        if _int(data, "session_id"):
+        if positive_int(data, "session_id"):
             session = db.session.get(LiveSession, data["session_id"])
         elif isinstance(data, dict) and isinstance(data.get("code"), str):
             code = data["code"].strip().upper()[:12]
@@ -186,7 +182,7 @@ class LiveNamespace(Namespace):
     # -- invigilators -------------------------------------------------------------------------
 
     def _staff_session(self, data) -> tuple[User | None, LiveSession | None]:
-        sender, session_id = principals.principal(), _int(data, "session_id")
+        sender, session_id = principals.principal(), positive_int(data, "session_id")
         if sender is None or sender.role not in (Role.ADMIN, Role.INVIGILATOR) or session_id is None:
             return None, None
         user = db.session.get(User, sender.user_id)
@@ -237,7 +233,7 @@ def answer(app, kept: dict, data) -> dict:
     ``kept``: the connection's session (who sent it, which participation)."""
     received = now(app)
     sender = principals.principal(kept)
-    question_id, seq = _int(data, "question_id"), _int(data, "seq")
+    question_id, seq = positive_int(data, "question_id"), positive_int(data, "seq")
     choice = data.get("choice") if isinstance(data, dict) else None
     final = data.get("final", True) if isinstance(data, dict) else True
     if sender is None:
