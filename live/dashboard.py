@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -105,9 +106,9 @@ def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[
 # --- standings ----------------------------------------------------------------------------------
 
 
-def _cap(session: LiveSession):
-    bonus = (session.speed_bonus_points or 0) * len(session.questions)
-    return max(session.max_total + bonus, 1)
+def _cap(session: LiveSession) -> Decimal:
+    bonus = (session.speed_bonus_points or Decimal(0)) * len(session.questions)
+    return max(session.max_total + bonus, Decimal(1))
 
 
 def board_for(session: LiveSession, reseed: bool = False) -> Leaderboard:
@@ -118,7 +119,7 @@ def board_for(session: LiveSession, reseed: bool = False) -> Leaderboard:
     board = boards.get(session.id)
     cap = _cap(session)
     if board is None or reseed or board.max_total != cap:
-        board = Leaderboard(cap, step=session.rounding_step or 1)
+        board = Leaderboard(cap, step=session.rounding_step or Decimal("0.5"))
         # The live board ranks points and speed bonus together (the room's game); results rank
         # knowledge points only.
         for participant_id, total, bonus in db.session.execute(sa.select(

@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def _tick_session(session: LiveSession, now: datetime, allowance: timedelta) -> None:
-    deadline = (session.question_deadline_at if session.question_open else None) if session.paced \
-        else session.deadline_at
+    deadline = session.deadline  # none between a paced paper's questions
     if deadline is None:
         return
     latest = 0
