@@ -23,7 +23,7 @@ from live.acceptance import Refused, check_answer, grace
 from live.runtime import runtime_for
 from server.database import commit, rollback
 from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion
-from server.exams.operations import seconds_into, stored_answer
+from server.exams.operations import seconds_into, store_decision, stored_answer
 from server.exams.scoring import policy_for, snapshot
 from server.extensions import db
 from server.papers import draw
@@ -178,16 +178,9 @@ def apply(job: AnswerJob, batch: Batch) -> dict:
     if decision.status is Recording.SAVED:
         if existing is None:
             existing = batch.answers[key] = batch.new_answer(participant.id, question.id)
-            participant.answered += 1
         else:
             existing.changed = True
-        grade = decision.grade
-        existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, job.seq, seconds, \
-            job.received_at
-        existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
-        existing.final = job.final
-        participant.total += decision.delta
-        participant.bonus += decision.bonus_delta
+        store_decision(existing, participant, decision, job.seq, seconds, job.received_at, job.final)
     participant.last_seq, participant.changed = max(participant.last_seq, job.seq), True
     batch.totals[participant.id] = (job.session_id, participant.total + participant.bonus)  # the live board
     ack = {"ok": True, "status": decision.status.value, "question_id": job.question_id, "seq": job.seq}

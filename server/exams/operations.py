@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from grading import (
+    Decision,
     KeyProblem,
     QuestionType,
     Recording,
@@ -157,6 +158,20 @@ def seconds_into(session: LiveSession, now: datetime) -> float | None:
     return (now - opened).total_seconds() if opened else None
 
 
+def store_decision(answer, participant, decision: Decision, seq: int, seconds: float | None,
+                   received_at: datetime, final: bool) -> None:
+    """Changes ``answer`` and ``participant`` as a saved decision says: the graded answer, the
+    participant's count of answered questions, total and bonus.  Both adapters use it: the ORM
+    objects of record_answer and the live writer's plain rows (attributes alike)."""
+    grade = decision.grade
+    answer.choice, answer.seq, answer.seconds, answer.received_at = decision.choice, seq, seconds, received_at
+    answer.points, answer.bonus, answer.outcome, answer.final = grade.points, grade.bonus, grade.outcome.value, final
+    if decision.first:
+        participant.answered += 1
+    participant.total += decision.delta
+    participant.bonus = (participant.bonus or Decimal(0)) + decision.bonus_delta
+
+
 def record_answer(session: LiveSession, participant: Participant, question: SessionQuestion,
                   display_choice: str, seq: int, now: datetime | None = None, final: bool = True) -> Recorded:
     """Changes: stores the answer if its sequence number is the highest seen for this question,
@@ -166,8 +181,9 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
     existing = db.session.scalar(sa.select(Answer).where(
         Answer.participant_id == participant.id, Answer.session_question_id == question.id))
     order = (participant.option_orders or {}).get(str(question.id))
+    seconds = seconds_into(session, now)
     decision = decide_answer(snapshot(question), draw.to_canonical(order, display_choice or ""), seq,
-                             seconds_into(session, now), stored_answer(existing), policy_for(session),
+                             seconds, stored_answer(existing), policy_for(session),
                              assigned=question.id in participant.question_order)
     if decision.status is not Recording.SAVED:
         if existing is None:
@@ -176,17 +192,10 @@ def record_answer(session: LiveSession, participant: Participant, question: Sess
     if existing is None:
         existing = Answer(participant_id=participant.id, session_question_id=question.id)
         db.session.add(existing)
-        participant.answered += 1
-    grade = decision.grade
-    existing.choice, existing.seq, existing.seconds, existing.received_at = decision.choice, seq, \
-        seconds_into(session, now), now
-    existing.points, existing.bonus, existing.outcome = grade.points, grade.bonus, grade.outcome.value
-    existing.final = final
-    participant.total = participant.total + decision.delta
-    participant.bonus = (participant.bonus or 0) + decision.bonus_delta
+    store_decision(existing, participant, decision, seq, seconds, now, final)
     participant.last_seq = max(participant.last_seq, seq)
     db.session.flush()
-    return Recorded(decision.status, grade.points, grade.outcome.value, participant.total)
+    return Recorded(decision.status, decision.grade.points, decision.grade.outcome.value, participant.total)
 
 
 def end_session(session: LiveSession, now: datetime | None = None) -> None:
