@@ -127,6 +127,11 @@ def is_absent(joined_at: datetime | None, answered: int) -> bool:
     return joined_at is None and not answered
 
 
+def sat_exam():
+    """is_absent's complement as SQL, for queries over Participant (defined after it)."""
+    return sa.or_(Participant.joined_at.is_not(None), Participant.answered > 0)
+
+
 def is_connected(connected_at: datetime | None, disconnected_at: datetime | None) -> bool:
     """Connected now: connected at some time, and not disconnected since."""
     return connected_at is not None and (disconnected_at is None or disconnected_at < connected_at)

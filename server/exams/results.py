@@ -27,7 +27,7 @@ from grading import (
     regrade,
 )
 from grading.model import Grade
-from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus, is_absent
+from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus, is_absent, sat_exam
 from server.exams.scoring import counted_max, policy_for, snapshot
 from server.extensions import db
 from server.models import Branch, User
@@ -244,8 +244,7 @@ def _answers(session: LiveSession):
 
 def _sitting(session: LiveSession):
     """Participants who sat the exam: on the roster, not removed, and not absent (is_absent)."""
-    return sa.and_(Participant.session_id == session.id, Participant.removed.is_(False),
-                   sa.or_(Participant.joined_at.is_not(None), Participant.answered > 0))
+    return sa.and_(Participant.session_id == session.id, Participant.removed.is_(False), sat_exam())
 
 
 def item_analysis(session: LiveSession):
