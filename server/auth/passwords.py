@@ -13,6 +13,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.offload import in_thread
+
 STANDARD = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 INITIAL = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
@@ -24,17 +26,19 @@ _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MIN_LENGTH = 8
 
 
+# Every hash and check runs off the live event loop (server.offload): each takes 10-100 ms of CPU.
+
 def hash_password(password: str) -> str:
-    return STANDARD.hash(password)
+    return in_thread(STANDARD.hash, password)
 
 
 def hash_initial_password(password: str) -> str:
-    return INITIAL.hash(password)
+    return in_thread(INITIAL.hash, password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return STANDARD.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return in_thread(STANDARD.verify, password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
