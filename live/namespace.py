@@ -179,6 +179,25 @@ class LiveNamespace(Namespace):
         commit()
         return reply
 
+    def on_submit(self, data):
+        """{"session_id"}: the trainee hands in a timed paper (交卷).  Later answers get
+        `finished`; the dashboards' row says so.  Handing in twice is harmless."""
+        session, participant = _entered(data)
+        if session is None:
+            return error("not_entered")
+        if participant.removed:
+            return error("removed")
+        if session.paced:
+            return error("not_timed")
+        if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED):
+            return error("not_running")
+        if participant.finished_at is None:
+            participant.finished_at = now()
+            dashboard.roster_changed(session, [participant.id])
+        reply = {"ok": True, "answered": participant.answered, "total": len(participant.question_order or ())}
+        commit()
+        return reply
+
     # -- invigilators -------------------------------------------------------------------------
 
     def _staff_session(self, data) -> tuple[User | None, LiveSession | None]:

@@ -82,9 +82,21 @@ class SessionResults:
         return [r for r in self.rows if not r.absent]
 
 
-def _seconds(session: LiveSession, finished_at: datetime | None) -> float | None:
-    start, end = session.started_at, finished_at or session.ended_at
-    return (end - start).total_seconds() if start and end else None
+def time_taken(session: LiveSession, joined_at: datetime | None, finished_at: datetime | None,
+               last_answer_at: datetime | None, answer_seconds: float | None) -> float | None:
+    """How long this trainee really took, in seconds.
+
+    Paced: the invigilator sets the pace, so it is the time the trainee took to answer, summed
+    over the questions they answered (each from the moment it opened).  Timed: from when they
+    could start (the start, or their first entry if they came later) to when they handed in
+    (交卷, or submitted at the tab-switch limit); one who never handed in is timed to their last
+    saved answer, not to the end everyone shares."""
+    if session.paced:
+        return answer_seconds
+    start = max(filter(None, (session.started_at, joined_at)), default=None)
+    handed_in = finished_at is not None and (session.ended_at is None or finished_at < session.ended_at)
+    end = finished_at if handed_in else last_answer_at
+    return max(0.0, (end - start).total_seconds()) if start and end else None
 
 
 SORT_KEYS = {
@@ -98,12 +110,18 @@ SORT_KEYS = {
 
 
 def _roster(session: LiveSession, only: int | None = None):
-    """Participants (not removed) with their name, number and branch: one query."""
+    """Participants (not removed) with their name, number, branch and when they answered: one query."""
+    timing = (sa.select(Answer.participant_id, sa.func.max(Answer.received_at).label("last_answer_at"),
+                        sa.func.sum(Answer.seconds).label("answer_seconds"))
+              .join(Participant, Participant.id == Answer.participant_id)
+              .where(Participant.session_id == session.id, *([Participant.id == only] if only is not None else []))
+              .group_by(Answer.participant_id).subquery())
     query = (sa.select(Participant.id, Participant.total, Participant.bonus, Participant.answered,
                        Participant.question_order,
                        Participant.finished_at, Participant.joined_at, User.employee_no, User.name,
-                       Branch.name.label("branch"))
+                       Branch.name.label("branch"), timing.c.last_answer_at, timing.c.answer_seconds)
              .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
+             .outerjoin(timing, timing.c.participant_id == Participant.id)
              .where(Participant.session_id == session.id, Participant.removed.is_(False)))
     if only is not None:
         query = query.where(Participant.id == only)
@@ -115,7 +133,8 @@ def _row(session: LiveSession, questions: list[SessionQuestion], p, rank: int | 
     absent = is_absent(p.joined_at, p.answered)
     return ResultRow(p.id, p.employee_no, p.name, p.branch, p.total, maximum, None if absent else rank,
                      not absent and passed(p.total, maximum, session.pass_percent), p.answered,
-                     None if absent else _seconds(session, p.finished_at), absent, p.bonus or Decimal(0))
+                     None if absent else time_taken(session, p.joined_at, p.finished_at, p.last_answer_at,
+                                                    p.answer_seconds), absent, p.bonus or Decimal(0))
 
 
 def _build(session: LiveSession, bins: int) -> SessionResults:

@@ -74,10 +74,19 @@
       button.disabled = !allowed;
     });
   }
+  function timed() { return state.status.mode === "timed"; }
+  // A timed paper has no open question: the count is of the trainees who handed in (交卷).
   function paintCounts() {
     if (!state.counts) { return; }
-    $("answered-count").textContent = state.counts.answered;
+    var handedIn = state.roster.filter(function (r) { return r.finished && !r.removed; }).length;
+    $("answered-count").textContent = timed() ? handedIn : state.counts.answered;
     $("connected-count").textContent = state.counts.connected;
+    if ($("answered-label")) { $("answered-label").textContent = timed() ? T.handed_in_count : T.answered_count; }
+    if ($("progress-heading")) { $("progress-heading").textContent = timed() ? T.progress_heading : T.current_heading; }
+  }
+  function progressText(r) {
+    if (!timed()) { return r.answered_current ? "✓ " + T.answered : "—"; }
+    return r.answered + " / " + r.questions + (r.finished ? " · " + T.handed_in_short : "");
   }
   function paintRoster() {
     paintCounts();
@@ -92,7 +101,7 @@
     tbody.innerHTML = "";
     rows.forEach(function (r) {
       if (filter === "disconnected" && r.connected) { return; }
-      if (filter === "unanswered" && r.answered_current) { return; }
+      if (filter === "unanswered" && (timed() ? r.finished : r.answered_current)) { return; }
       if (filter === "tab" && !r.tab_switches) { return; }
       var tr = document.createElement("tr");
       tr.dataset.participant = r.participant_id;
@@ -111,7 +120,7 @@
       tr.appendChild(cell(r.branch));
       tr.appendChild(cell(r.removed ? "✕" : r.connected ? "● " + T.connected : "○ " + T.disconnected,
         r.connected ? "ok" : "bad"));
-      tr.appendChild(cell(r.answered_current ? "✓ " + T.answered : "—"));
+      tr.appendChild(cell(progressText(r), timed() ? "num progress" : "progress"));
       tr.appendChild(cell(Number(r.total), "num"));
       tr.appendChild(cell(r.tab_switches, "num"));
       var actions = document.createElement("td");

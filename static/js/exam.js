@@ -11,6 +11,9 @@
   var timerBox = document.getElementById("timer");
   var offline = document.getElementById("offline-banner");
   var announcement = document.getElementById("announcement");
+  var cardToggle = document.getElementById("card-toggle");
+  var card = document.getElementById("answer-card");
+  var handInDialog = document.getElementById("hand-in-dialog");
 
   var state = null;            // the last snapshot from the server
   var answers = {};            // question id -> {choice, seq, status}
@@ -36,6 +39,7 @@
     tick();
   }
   function tick() {
+    if (state && state.finished) { deadlineAt = null; }   // handed in: this trainee's clock has stopped
     if (deadlineAt === null || (state && state.session.status === "paused")) {
       timerBox.hidden = deadlineAt === null;
       return;
@@ -91,6 +95,7 @@
     });
     var submit = document.querySelector('[data-submit-for="' + questionId + '"]');
     if (submit && !submit.dataset.closed) { submit.disabled = !entry.choice; }
+    if (state && !paced()) { paintCard(); }
   }
 
   // --- rendering --------------------------------------------------------------------------------
@@ -111,7 +116,7 @@
           choice = previous.indexOf(option.letter) >= 0 ? previous.replace(option.letter, "") : previous + option.letter;
           choice = choice.split("").sort().join("");
           if (!choice) { return; }
-          send(question.id, choice, false);
+          send(question.id, choice, !paced());   // a timed paper is handed in whole (交卷)
           return;
         }
         send(question.id, choice, true);
@@ -120,11 +125,14 @@
     });
     var head = el("p", { "class": "question-number",
       text: fmt(T.question_n, { n: question.position, total: question.total }) });
-    var block = el("div", { "class": "live-question", "data-question": question.id }, [
+    var block = el("div", { "class": "live-question", "data-question": question.id, id: "question-" + question.id }, [
       head, el("p", { "class": "stem", text: question.stem })]);
-    if (question.type === "multi") { block.appendChild(el("p", { "class": "hint", text: T.multi_hint })); }
-    block.appendChild(list);
+    if (!paced()) { head.appendChild(flagButton(question)); }
     if (question.type === "multi") {
+      block.appendChild(el("p", { "class": "hint", text: paced() ? T.multi_hint : T.multi_hint_timed }));
+    }
+    block.appendChild(list);
+    if (question.type === "multi" && paced()) {
       var submit = el("button", { type: "button", "class": "primary submit-answer", "data-submit-for": question.id,
                                   text: T.submit });
       submit.disabled = true;
@@ -138,8 +146,121 @@
     block.appendChild(el("p", { "class": "save-status", "data-status-for": question.id, "aria-live": "polite" }));
     return block;
   }
+  // --- a timed paper: flags, the answer card (答题卡) and handing in (交卷) -------------------------
+  function paced() { return state && state.session.mode === "paced"; }
+  var flags = {};              // question id -> true: "come back to this" (the trainee's own note)
+  function flagsKey() { return "examhall:flags:" + sessionId + ":" + (state ? state.participant_id : ""); }
+  function loadFlags() {
+    try { flags = JSON.parse(window.localStorage.getItem(flagsKey()) || "{}"); } catch (_e) { flags = {}; }
+  }
+  function saveFlags() {
+    try { window.localStorage.setItem(flagsKey(), JSON.stringify(flags)); } catch (_e) { /* private mode */ }
+  }
+  function flagButton(question) {
+    var button = el("button", { type: "button", "class": "flag link", "data-flag-for": question.id,
+                                "aria-pressed": flags[question.id] ? "true" : "false",
+                                text: flags[question.id] ? T.unflag : T.flag });
+    button.addEventListener("click", function () {
+      if (flags[question.id]) { delete flags[question.id]; } else { flags[question.id] = true; }
+      saveFlags();
+      button.setAttribute("aria-pressed", flags[question.id] ? "true" : "false");
+      button.textContent = flags[question.id] ? T.unflag : T.flag;
+      paintCard();
+    });
+    return button;
+  }
+  function answered(questionId) { return Boolean(answers[questionId] && answers[questionId].choice); }
+  function tally() {
+    var questions = state.questions || [];
+    var done = questions.filter(function (q) { return answered(q.id); }).length;
+    var flagged = questions.filter(function (q) { return flags[q.id]; }).length;
+    return { total: questions.length, answered: done, unanswered: questions.length - done, flagged: flagged };
+  }
+  function paintCard() {
+    var showing = Boolean(state && !paced() && !state.finished && (state.questions || []).length &&
+                          (state.session.status === "running" || state.session.status === "paused"));
+    cardToggle.hidden = !showing;
+    if (!showing) { card.hidden = true; return; }
+    var numbers = tally();
+    cardToggle.textContent = fmt(T.card_toggle, { n: numbers.answered, total: numbers.total });
+    card.innerHTML = "";
+    card.appendChild(el("p", { "class": "card-legend",
+      text: fmt(T.card_legend, { answered: numbers.answered, unanswered: numbers.unanswered, flagged: numbers.flagged }) }));
+    var grid = el("ol", { "class": "card-grid" });
+    state.questions.forEach(function (question) {
+      var state_ = answered(question.id) ? T.card_answered : T.card_unanswered;
+      var label = fmt(T.card_cell, { n: question.position, state: state_ }) + (flags[question.id] ? " · " + T.flagged : "");
+      var jump = el("button", { type: "button", "data-card-for": question.id, "aria-label": label, title: label,
+        "class": "card-cell" + (answered(question.id) ? " answered" : "") + (flags[question.id] ? " flagged" : ""),
+        text: String(question.position) });
+      jump.addEventListener("click", function () {
+        card.hidden = true;
+        cardToggle.setAttribute("aria-expanded", "false");
+        var target = document.getElementById("question-" + question.id);
+        if (target) {
+          target.scrollIntoView({ block: "start" });
+          var first = target.querySelector("button.option");
+          if (first) { first.focus({ preventScroll: true }); }
+        }
+      });
+      grid.appendChild(el("li", {}, [jump]));
+    });
+    card.appendChild(grid);
+    card.appendChild(handInButton());
+  }
+  cardToggle.addEventListener("click", function () {
+    card.hidden = !card.hidden;
+    cardToggle.setAttribute("aria-expanded", card.hidden ? "false" : "true");
+  });
+  function handInButton() {
+    var button = el("button", { type: "button", "class": "primary hand-in", text: T.hand_in });
+    button.disabled = !state || state.session.status !== "running";
+    button.addEventListener("click", askHandIn);
+    return button;
+  }
+  function saving() {
+    return Object.keys(answers).some(function (id) { return answers[id].status === "saving"; });
+  }
+  function askHandIn() {
+    var numbers = tally();
+    handInDialog.querySelector("[data-hand-in-text]").textContent = numbers.unanswered
+      ? fmt(T.hand_in_unanswered, { n: numbers.unanswered, total: numbers.total })
+      : fmt(T.hand_in_all, { total: numbers.total });
+    handInDialog.querySelector("[data-hand-in-error]").textContent = "";
+    handInDialog.querySelector("[data-hand-in-confirm]").disabled = false;
+    card.hidden = true;
+    handInDialog.showModal();
+  }
+  // Every answer must be on the server before the paper is handed in: an answer still on its
+  // way would be refused as `finished` once it arrives.
+  function handIn() {
+    var confirm = handInDialog.querySelector("[data-hand-in-confirm]");
+    var note = handInDialog.querySelector("[data-hand-in-error]");
+    confirm.disabled = true;
+    if (saving() || !socket.connected) {
+      note.textContent = T.hand_in_waiting;
+      window.setTimeout(handIn, 250);
+      return;
+    }
+    socket.timeout(15000).emit("submit", { session_id: sessionId }, function (err, ack) {
+      if (!err && ack && ack.ok) {
+        state.finished = true;
+        state.handed_in = ack;
+        handInDialog.close();
+        render();
+        return;
+      }
+      confirm.disabled = false;
+      var code = !err && ack && ack.error ? ack.error.code : "other";
+      note.textContent = T["error_" + code] || T.error_other;
+    });
+  }
+  handInDialog.querySelector("[data-hand-in-confirm]").addEventListener("click", handIn);
+  handInDialog.querySelector("[data-hand-in-cancel]").addEventListener("click", function () { handInDialog.close(); });
+
   function render() {
     body.innerHTML = "";
+    paintCard();
     if (!state) { return; }
     var status = state.session.status;
     if (state.removed) { body.appendChild(el("p", { "class": "notice", text: T.removed })); return; }
@@ -155,7 +276,13 @@
       setRemaining(null);
       return;
     }
-    if (state.finished) { body.appendChild(el("p", { "class": "notice", text: T.finished })); return; }
+    if (state.finished) {
+      body.appendChild(el("p", { "class": "notice", text: T.finished }));
+      if (state.handed_in) {
+        body.appendChild(el("p", { "class": "hint", text: fmt(T.handed_in, state.handed_in) }));
+      }
+      return;
+    }
     if (status === "paused") { body.appendChild(el("p", { "class": "notice", text: T.paused })); }
     if (status === "lobby" || (status === "running" && state.session.mode === "paced" && !state.question)) {
       body.appendChild(el("p", { "class": "waiting", text: state.started ? T.starting : T.lobby }));
@@ -173,11 +300,13 @@
       }
     } else {
       (state.questions || []).forEach(function (question) { body.appendChild(questionBlock(question, open)); });
+      if ((state.questions || []).length) { body.appendChild(el("div", { "class": "hand-in-bar" }, [handInButton()])); }
     }
     Object.keys(answers).forEach(function (questionId) { paintStatus(Number(questionId)); });
   }
   function applyState(snapshot) {
     state = snapshot;
+    loadFlags();
     seq = Math.max(seq, snapshot.last_seq || 0);
     Object.keys(snapshot.answers || {}).forEach(function (questionId) {
       var saved = snapshot.answers[questionId];

@@ -449,6 +449,13 @@ def test_a_timed_paper(exam, trainee, staff, clock):
     assert refused(answer(second, opening, "T", 4)) == "finished"
     assert ok(second.call("focus_lost", {"session_id": session.id, "kind": "blur"})) == {"ok": True, "tab_switches": 2}
 
+    # 交卷: the first trainee hands in with two of six answered; the dashboard's row says so.
+    assert ok(first.call("submit", {"session_id": session.id})) == {"ok": True, "answered": 2, "total": 6}
+    row = next(r for r in invigilator.wait("roster_changed")["changed"] if r["finished"])
+    assert (row["answered"], row["questions"]) == (2, 6)
+    assert refused(answer(first, opening, "F", 5)) == "finished"
+    assert ok(first.call("submit", {"session_id": session.id}))["answered"] == 2  # twice is harmless
+
     ok(control(invigilator, session, "end"))
     assert "score" in first.wait("ended") and "score" in second.wait("ended")
     assert "score" in ok(first.call("sync", {"session_id": session.id}))["state"]
@@ -459,6 +466,7 @@ def test_a_timed_paper_that_never_shows_results(exam, trainee, staff, clock):
     invigilator = staff("J100")
     only = trainee(roster[0])
     ok(only.call("enter", {"code": session.join_code}))
+    assert refused(only.call("submit", {"session_id": session.id})) == "not_running"  # still in the lobby
     ok(control(invigilator, session, "start"))
     question = only.wait("state")["questions"][0]
     assert "answered" not in ok(answer(only, question, "T", 1))
@@ -509,6 +517,8 @@ def test_removing_a_trainee(exam, trainee, staff, clock):
     assert gone.wait("removed") == {}
     invigilator.wait("roster_changed", lambda changed: [row["removed"] for row in changed["changed"]] == [True])
     assert refused(answer(gone, question, "T", 1)) == "removed"
+    assert refused(gone.call("submit", {"session_id": session.id})) == "removed"
+    assert refused(stays.call("submit", {"session_id": session.id})) == "not_timed"  # the invigilator paces it
     state = ok(gone.call("sync", {"session_id": session.id}))["state"]
     assert state["finished"]
     assert refused(gone.call("enter", {"session_id": session.id})) == "removed"
@@ -525,6 +535,7 @@ def test_what_is_refused(exam, trainee, staff, clock):
     assert refused(outsider.call("enter", None)) == "not_on_roster"
     assert refused(outsider.call("sync", {"session_id": session.id})) == "not_entered"
     assert refused(outsider.call("focus_lost", {"session_id": session.id, "kind": "blur"})) == "not_entered"
+    assert refused(outsider.call("submit", {"session_id": session.id})) == "not_entered"
     assert refused(outsider.call("answer", {"question_id": 10**9, "choice": "A", "seq": 1})) == "not_open"
     assert refused(outsider.call("watch", {"session_id": session.id})) == "forbidden"
     assert refused(control(outsider, session, "start")) == "forbidden"
