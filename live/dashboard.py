@@ -92,7 +92,8 @@ def roster_payload(session: LiveSession, only: list[int] | None = None) -> list[
     rows = db.session.execute(
         sa.select(Participant.id, Participant.answered, Participant.total, Participant.tab_switches,
                   Participant.extra_seconds, Participant.removed, Participant.finished_at, Participant.connected_at,
-                  Participant.disconnected_at, Participant.question_order, User.employee_no, User.name, Branch.name.label("branch"))
+                  Participant.disconnected_at, Participant.question_order, User.employee_no, User.name,
+                  Branch.name.label("branch"))
         .join(User, User.id == Participant.user_id).join(Branch, Branch.id == Participant.branch_id)
         .where(*scope).order_by(Participant.id))
     return [{"participant_id": r.id, "employee_no": r.employee_no, "name": r.name, "branch": r.branch,

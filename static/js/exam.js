@@ -39,7 +39,7 @@
     tick();
   }
   function tick() {
-    if (state && state.finished) { deadlineAt = null; }   // handed in: this trainee's clock has stopped
+    if (state && state.finished) { timerBox.hidden = true; return; }  // handed in: no clock for this trainee
     if (deadlineAt === null || (state && state.session.status === "paused")) {
       timerBox.hidden = deadlineAt === null;
       return;
@@ -277,6 +277,7 @@
       return;
     }
     if (state.finished) {
+      setRemaining(null);  // handed in: no clock runs for this trainee any more
       body.appendChild(el("p", { "class": "notice", text: T.finished }));
       if (state.handed_in) {
         body.appendChild(el("p", { "class": "hint", text: fmt(T.handed_in, state.handed_in) }));
