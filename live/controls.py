@@ -43,10 +43,16 @@ def _send_question(session: LiveSession, question: SessionQuestion, now: datetim
     if sample is None:
         return
     emit.to_trainees(session, "question", build(sample, 0))
+    _own_extra_time(session, now)
+
+
+def _own_extra_time(session: LiveSession, now: datetime) -> None:
+    """After an event that tells the whole room the session's clock, each trainee who was given
+    extra time hears their own remaining time (one query; usually a handful of trainees)."""
     extended = db.session.execute(sa.select(Participant.user_id, Participant.extra_seconds).where(
         Participant.session_id == session.id, Participant.extra_seconds > 0, Participant.removed.is_(False)))
     for user_id, extra in extended:
-        emit.to_user(user_id, "time_extended", payloads.timing(session.question_deadline_at, now, session, extra))
+        emit.to_user(user_id, "time_extended", payloads.timing(session.deadline, now, session, extra))
 
 
 def start(session: LiveSession, now: datetime) -> None:
@@ -128,6 +134,7 @@ def pause(session: LiveSession, now: datetime) -> None:
     session.remaining_seconds = max(0.0, (deadline - now).total_seconds()) if deadline else None
     db.session.flush()
     emit.to_trainees(session, "paused", {"server_time": iso(now), "remaining": session.remaining_seconds})
+    _own_extra_time(session, now)
     dashboard.status_changed(session, now)
 
 
@@ -143,6 +150,7 @@ def resume(session: LiveSession, now: datetime) -> None:
     session.status, session.paused_at, session.remaining_seconds = SessionStatus.RUNNING, None, None
     db.session.flush()
     emit.to_trainees(session, "resumed", payloads.timing(session.deadline, now, session))
+    _own_extra_time(session, now)
     dashboard.status_changed(session, now)
 
 
@@ -168,6 +176,7 @@ def extend(session: LiveSession, now: datetime, seconds: int, participant: Parti
         dashboard.roster_changed(session, [participant.id])
     else:
         emit.to_trainees(session, "time_extended", payloads.timing(session.deadline, now, session))
+        _own_extra_time(session, now)
     dashboard.status_changed(session, now)
 
 

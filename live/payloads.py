@@ -15,8 +15,8 @@ from server.papers.models import ShowKey
 
 
 def remaining(deadline: datetime | None, now: datetime, session: LiveSession, extra: int = 0) -> float | None:
-    if session.paused_at is not None:
-        return session.remaining_seconds
+    if session.paused_at is not None:  # the clock stands still: what was left, and this trainee's own extra
+        return None if session.remaining_seconds is None else session.remaining_seconds + extra
     if deadline is None:
         return None
     return max(0.0, (deadline - now).total_seconds() + extra)

@@ -24,17 +24,23 @@
   }
 
   // --- timer -------------------------------------------------------------------------------------
+  // The server's remaining time, counted down locally; while paused it stands still.
+  var remainingAt = null;
   function setRemaining(seconds) {
-    deadlineAt = (seconds === null || seconds === undefined) ? null : performance.now() + seconds * 1000;
+    var unknown = seconds === null || seconds === undefined;
+    deadlineAt = unknown ? null : performance.now() + seconds * 1000;
+    remainingAt = unknown ? null : seconds;
+    showTime();
   }
-  setInterval(function () {
+  function showTime() {
     var box = $("timer");
     if (!box) { return; }
     if (deadlineAt === null) { box.textContent = "—"; return; }
-    var left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
-    box.textContent = state.status.status === "paused" ? box.textContent
-      : Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-  }, 250);
+    var paused = state.status.status === "paused";
+    var left = Math.max(0, Math.round(paused ? remainingAt : (deadlineAt - performance.now()) / 1000));
+    box.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+  }
+  setInterval(showTime, 250);
 
   // --- painting -----------------------------------------------------------------------------------
   function judgeWord(letters) {

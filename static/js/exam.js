@@ -34,18 +34,20 @@
   }
 
   // --- the clock: remaining seconds from the server, counted down locally ------------------------
+  // While the exam is paused the server's remaining time stands still, and so does this one.
+  var remainingAt = null;      // the server's remaining seconds, when they arrived (performance.now())
   function setRemaining(seconds) {
-    deadlineAt = (seconds === null || seconds === undefined) ? null : performance.now() + seconds * 1000;
+    var unknown = seconds === null || seconds === undefined;
+    deadlineAt = unknown ? null : performance.now() + seconds * 1000;
+    remainingAt = unknown ? null : seconds;
     tick();
   }
   function tick() {
     if (state && state.finished) { timerBox.hidden = true; return; }  // handed in: no clock for this trainee
-    if (deadlineAt === null || (state && state.session.status === "paused")) {
-      timerBox.hidden = deadlineAt === null;
-      return;
-    }
-    var left = Math.max(0, Math.round((deadlineAt - performance.now()) / 1000));
-    timerBox.hidden = false;
+    timerBox.hidden = deadlineAt === null;
+    if (deadlineAt === null) { return; }
+    var paused = state && state.session.status === "paused";
+    var left = Math.max(0, Math.round(paused ? remainingAt : (deadlineAt - performance.now()) / 1000));
     timerBox.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
     timerBox.classList.toggle("urgent", left <= 10);
   }

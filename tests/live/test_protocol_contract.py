@@ -432,9 +432,15 @@ def test_a_timed_paper(exam, trainee, staff, clock):
     clock.advance(10)
     ok(control(invigilator, session, "pause"))
     assert first.wait("paused")["remaining"] == 650
+    # The room hears the session's clock; the trainee with extra time hears their own right after.
+    assert second.wait("paused")["remaining"] == 650
+    assert second.wait("time_extended")["remaining"] == 680
+    assert ok(second.call("sync", {"session_id": session.id}))["state"]["remaining"] == 680
+    assert first.new("time_extended") == []
     assert refused(answer(second, opening, "T", 1)) == "paused"
     ok(control(invigilator, session, "resume"))
     assert first.wait("resumed")["remaining"] == 650
+    assert second.wait("time_extended")["remaining"] == 680
 
     first.disconnect()
     clock.advance(1)
