@@ -17,6 +17,7 @@ from flask import current_app
 from live import dashboard, emit, payloads
 from live.acceptance import Refused
 from live.clock import iso
+from live.limits import MAX_INT
 from live.runtime import runtime_for
 from server.database import after_commit
 from server.exams import operations
@@ -230,10 +231,10 @@ def close_if_all_answered(session: LiveSession, now: datetime, known: dict | Non
 
 
 def positive_int(data, key: str) -> int | None:
-    """``data[key]`` when it is a positive integer (not a bool), else None: how every id and
-    count in a client's event is read."""
+    """``data[key]`` when it is a positive integer (not a bool) that fits the database's
+    integer, else None: how every id, sequence number and count in a client's event is read."""
     value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_INT else None
 
 
 def _target(session: LiveSession, data: dict) -> Participant:

@@ -26,6 +26,7 @@ ERROR_MESSAGES = {
     "rate_limited": _l("Too many failed attempts. Wait a minute and try again."),
     "removed": _l("The invigilator has removed you from this exam."),
     "server_error": _l("Not saved because of a server problem. It is sent again automatically."),
+    "too_fast": _l("Too many requests from this page at once. Wait a few seconds and try again."),
     "unauthorized": _l("Sign in again."),
     "unknown_action": _l("The page is out of date. Reload it."),
 }

@@ -16,6 +16,7 @@ from live import principal as principals
 from live.acceptance import Refused
 from live.clock import iso, now
 from live.controls import positive_int
+from live.limits import MAX_CONNECTIONS_PER_USER
 from live.runtime import runtime_for
 from live.writer import AnswerJob, PresenceJob, commit_answers, write_presence, writer_for
 from server.database import commit, rollback
@@ -78,11 +79,16 @@ class LiveNamespace(Namespace):
         user = principals.authenticate_connection(auth)
         if user is None:
             raise ConnectionRefusedError("unauthorized")
+        open_already = sum(1 for _ in self.socketio.server.manager.get_participants(
+            self.namespace, emit.user_room(user.id)))
+        if open_already >= MAX_CONNECTIONS_PER_USER:
+            raise ConnectionRefusedError("too_many_connections")
         principals.remember(user)
         join_room(emit.user_room(user.id))
         ticker.ensure_running(current_app._get_current_object())
 
     def on_disconnect(self, reason=None):
+        runtime_for(current_app._get_current_object()).limits.forget(request.sid)
         sender = principals.principal()
         entered = connection.get(ENTERED, [])
         if sender is None or not entered:
@@ -136,15 +142,26 @@ class LiveNamespace(Namespace):
         return {"ok": True, "state": payloads.trainee_state(session, participant, now())}
 
     def trigger_event(self, event, *args):
-        """Answers skip Flask's request context (Flask-SocketIO pushes one per event: a Request
+        """Every event but connecting and leaving carries at most one payload and stays within the
+        connection's budget (live.limits); either failing is answered at once, before any work.
+        Then answers skip Flask's request context (Flask-SocketIO pushes one per event: a Request
         object, URL matching, teardown).  The answer is the event thousands send in the same
         second, and it needs only the connection's session, which Flask-SocketIO keeps in the
         connection's environ (SAVED_SESSION), and the group commit, which has an application
         context of its own.  Every other event, answers when group commit is off, and answers on
         a connection without that key go through Flask-SocketIO (runtime.answer_paths counts both)."""
-        if event == "answer" and len(args) == 2:
-            environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
-            app, kept = environ.get("flask.app"), environ.get(SAVED_SESSION)
+        if event in ("connect", "disconnect"):
+            return super().trigger_event(event, *args)
+        environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
+        app = environ.get("flask.app")
+        if len(args) > 2:
+            return error("bad_request", "send one payload")
+        if len(args) == 1:  # no payload: the handlers see None (and refuse what needs one)
+            args = (args[0], None)
+        if app is not None and not runtime_for(app).limits.allow(args[0], event, app.config):
+            return error("too_fast", "too many events from this connection; wait a few seconds")
+        if event == "answer":
+            kept = environ.get(SAVED_SESSION)
             if app is not None and kept is not None and app.config.get("LIVE_GROUP_COMMIT", True):
                 runtime_for(app).answer_paths["fast"] += 1
                 try:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from grading import Leaderboard
+from live.limits import ConnectionLimits
 
 EXTENSION = "examhall_live"
 
@@ -27,6 +28,7 @@ class Runtime:
         self.counts_pending: set[int] = set()  # sessions whose dashboard counts are due
         self.progress_pending: dict[int, set[int]] = {}  # session id -> participants whose rows changed
         self.answer_paths: Counter = Counter()  # "fast" / "request": which way answers came in
+        self.limits = ConnectionLimits()  # each open connection's event budget
 
     def sessions(self) -> set[int]:
         """Sessions this process holds anything for."""

@@ -79,6 +79,8 @@ def _init_extensions(app: Flask) -> None:
         # None means same-origin only (Origin must match Host); behind a proxy that rewrites Host,
         # EXAMHALL_BASE_URL names the one origin allowed.
         cors_allowed_origins=[origin] if origin else None,
+        # A larger message closes its connection (no live event needs more than a few hundred bytes).
+        max_http_buffer_size=app.config["LIVE_MAX_MESSAGE_BYTES"],
     )
 
 

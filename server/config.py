@@ -70,6 +70,8 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
         "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.5")),
         "LIVE_RECONNECT_GRACE_SECONDS": float(os.environ.get("LIVE_RECONNECT_GRACE_SECONDS", "10")),
+        # A Socket.IO message larger than this closes its connection (docs/protocol.md).
+        "LIVE_MAX_MESSAGE_BYTES": int(os.environ.get("LIVE_MAX_MESSAGE_BYTES", str(64 * 1024))),
         # Issued PDFs: the organisation printed on them (default: the head office's name), an
         # organisation's own signing identity (PKCS#12; else the instance makes its own authority),
         # a timestamp server for PAdES B-T, and how many processes render and sign a batch.

@@ -20,6 +20,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from live import limits
 from server.exams import operations as exams
 from server.extensions import db
 from server.papers import operations as papers
@@ -34,7 +35,6 @@ VALIDATORS = {name: ROOT.evolve(schema={"$ref": f"#/$defs/{name}"}) for name in 
 # What the schema lists that no scenario here can make the server send, and why.
 UNAUTHORIZED = "sent only to a connection without a principal, and on_connect refuses those"
 NEVER_SEEN = {
-    "error.whoami": UNAUTHORIZED,
     "error.whoami.error.code=unauthorized": UNAUTHORIZED,
     "error.enter.error.code=unauthorized": UNAUTHORIZED,
     "error.answer.error.code=unauthorized": UNAUTHORIZED,
@@ -569,6 +569,44 @@ def test_what_is_refused(exam, trainee, staff, clock):
     guesser = trainee("T100")  # failed joins are limited per user
     codes = [refused(guesser.call("enter", {"code": f"WRONG{n}"})) for n in range(11)]
     assert codes == ["not_on_roster"] * 10 + ["rate_limited"]
+
+
+CLIENT_EVENTS = ("enter", "sync", "answer", "focus_lost", "submit", "whoami", "watch", "unwatch", "control")
+
+
+def test_malformed_and_flooding_events(app, exam, trainee, staff, clock):
+    """Every event with two payloads is refused as `bad_request`, and one without a payload is
+    answered (never a missing acknowledgement); a connection over its budget gets `too_fast`
+    for every event, and another connection is served as before."""
+    session, roster = exam("timed", "after_exam", trainees=2)
+    invigilator, flooder, other = staff("J100"), trainee(roster[0]), trainee(roster[1])
+    for party in (invigilator, flooder):
+        for event in CLIENT_EVENTS:
+            with party.client.app.app_context():
+                ack = party.client.emit(event, {"session_id": session.id}, {"extra": 1}, namespace="/live",
+                                        callback=True)
+            check(f"ack.{event}", ack, f"{event} with two payloads")
+            assert refused(ack) == "bad_request", event
+    assert refused(flooder.call("answer")) == "bad_request"
+    assert refused(flooder.call("enter")) == "not_on_roster"
+    assert ok(flooder.call("whoami"))["role"] == "trainee"
+    assert refused(flooder.call("answer", {"question_id": 2**31, "choice": "A", "seq": 1})) == "bad_request"
+    assert refused(flooder.call("answer", {"question_id": 1, "choice": "A", "seq": 2**63 - 1})) == "bad_request"
+
+    app.config.update(LIVE_EVENT_RATE=limits.Rate(burst=3, per_second=0.001),
+                      LIVE_ANSWER_RATE=limits.Rate(burst=3, per_second=0.001))
+    flooder, other, boss = trainee(roster[0]), trainee(roster[1]), staff("J100")  # new connections, new budgets
+    codes = [flooder.call("whoami").get("error", {}).get("code") for _ in range(5)]
+    assert codes == [None, None, None, "too_fast", "too_fast"]
+    for event in ("enter", "sync", "focus_lost", "submit"):
+        assert refused(flooder.call(event, {"session_id": session.id})) == "too_fast", event
+    answers = [flooder.call("answer", {"question_id": 1, "choice": "A", "seq": n}) for n in range(1, 6)]
+    assert [a.get("error", {}).get("code") for a in answers][3:] == ["too_fast", "too_fast"]  # its own budget
+    assert [ok(boss.call("watch", {"session_id": session.id}))["ok"] for _ in range(3)] == [True] * 3
+    assert refused(boss.call("control", {"session_id": session.id, "action": "start"})) == "too_fast"
+    assert refused(boss.call("unwatch", {"session_id": session.id})) == "too_fast"
+    assert refused(boss.call("watch", {"session_id": session.id})) == "too_fast"
+    assert ok(other.call("enter", {"session_id": session.id}))  # someone else is served as before
 
 
 def test_the_run_saw_everything_the_schema_lists():
