@@ -18,7 +18,7 @@ from live.clock import iso, now
 from live.controls import positive_int
 from live.limits import MAX_CONNECTIONS_PER_USER
 from live.runtime import runtime_for
-from live.writer import AnswerJob, PresenceJob, commit_answers, write_presence, writer_for
+from live.writer import AnswerJob, FocusJob, PresenceJob, commit_answers, write_focus, write_presence, writer_for
 from server.database import commit, rollback
 from server.exams.models import LiveSession, Participant, SessionQuestion, SessionStatus
 from server.exams.util import may_manage_session
@@ -179,20 +179,17 @@ class LiveNamespace(Namespace):
         return answer(app, connection, data)
 
     def on_focus_lost(self, data):
-        """The page lost focus or was hidden (切屏).  Past the paper's limit the attempt is submitted."""
+        """The page lost focus or was hidden (切屏).  Counted with the next group commit; past the
+        paper's limit the attempt is submitted."""
         session, participant = _entered(data)
         if session is None:
             return error("not_entered")
-        if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED) or participant.finished_at is not None:
-            return {"ok": True, "tab_switches": participant.tab_switches}
-        participant.tab_switches += 1
-        submitted = bool(session.tab_switch_limit and participant.tab_switches >= session.tab_switch_limit)
-        if submitted:
-            participant.finished_at = now()
-        emit.to_staff(session, "alert", {"participant_id": participant.id, "kind": "tab_switch",
-                                         "tab_switches": participant.tab_switches, "submitted": submitted})
-        reply = {"ok": True, "tab_switches": participant.tab_switches, "limit": session.tab_switch_limit,
-                 "submitted": submitted}
+        job = FocusJob(session.id, participant.id, now())
+        app = current_app._get_current_object()
+        db.session.remove()  # hold no connection while waiting for the group commit
+        if app.config.get("LIVE_GROUP_COMMIT", True):
+            return writer_for(app).submit(job)
+        reply = write_focus([job])[0]
         commit()
         return reply
 

@@ -18,11 +18,11 @@ from gevent.event import AsyncResult
 from gevent.queue import Empty, Queue
 
 from grading import Recording, decide_answer
-from live import controls, dashboard
+from live import controls, dashboard, emit
 from live.acceptance import Refused, check_answer, grace
 from live.runtime import runtime_for
 from server.database import commit, rollback
-from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion
+from server.exams.models import Answer, LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
 from server.exams.operations import seconds_into, store_decision, stored_answer
 from server.exams.scoring import policy_for, snapshot
 from server.extensions import db
@@ -151,6 +151,42 @@ def write_presence(jobs: list[PresenceJob]) -> None:
             disconnected_at=sa.bindparam("at")), left)
 
 
+@dataclass(frozen=True)
+class FocusJob:
+    """A trainee's page lost focus or was hidden (切屏).  Counted with the next group of answers:
+    a page (or a script) that reports it often must not cost a commit each time."""
+
+    session_id: int
+    participant_id: int
+    at: datetime
+
+
+def write_focus(jobs: list[FocusJob]) -> list[dict]:
+    """Changes: each participant's tab-switch count and, at the paper's limit, finished_at (the
+    attempt is submitted); the invigilators hear an alert after the commit.  No commit.  The
+    acknowledgements, in the order of ``jobs``."""
+    sessions = {s.id: s for s in db.session.scalars(
+        sa.select(LiveSession).where(LiveSession.id.in_({j.session_id for j in jobs})))}
+    people = {p.id: p for p in db.session.scalars(
+        sa.select(Participant).where(Participant.id.in_({j.participant_id for j in jobs})))}
+    acks = []
+    for job in jobs:
+        session, participant = sessions[job.session_id], people[job.participant_id]
+        if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED) or participant.finished_at is not None:
+            acks.append({"ok": True, "tab_switches": participant.tab_switches})
+            continue
+        participant.tab_switches += 1
+        submitted = bool(session.tab_switch_limit and participant.tab_switches >= session.tab_switch_limit)
+        if submitted:
+            participant.finished_at = job.at
+        emit.to_staff(session, "alert", {"participant_id": participant.id, "kind": "tab_switch",
+                                         "tab_switches": participant.tab_switches, "submitted": submitted})
+        acks.append({"ok": True, "tab_switches": participant.tab_switches, "limit": session.tab_switch_limit,
+                     "submitted": submitted})
+    db.session.flush()
+    return acks
+
+
 def _refusal(job: AnswerJob, code: str, message: str) -> dict:
     return {"ok": False, "question_id": job.question_id, "seq": job.seq, "error": {"code": code, "message": message}}
 
@@ -199,7 +235,7 @@ class AnswerWriter:
         self.batches = 0  # for tests and the benchmark: how many commits served how many answers
         self.answers = 0
 
-    def submit(self, job: AnswerJob, timeout: float = 30.0) -> dict:
+    def submit(self, job: AnswerJob | FocusJob, timeout: float = 30.0) -> dict:
         self._ensure_worker()
         result = AsyncResult()
         self.queue.put((job, result))
@@ -230,7 +266,8 @@ class AnswerWriter:
 
     def _process(self, batch) -> None:
         presence = [job for job, _result in batch if isinstance(job, PresenceJob)]
-        batch = [(job, result) for job, result in batch if not isinstance(job, PresenceJob)]
+        focus = [(job, result) for job, result in batch if isinstance(job, FocusJob)]
+        batch = [(job, result) for job, result in batch if isinstance(job, AnswerJob)]
         with self.app.app_context():
             try:
                 write_presence(presence)  # first: an answer right after joining sees its trainee connected
@@ -241,6 +278,8 @@ class AnswerWriter:
                 acks, totals = self._one_by_one(presence, batch)
             for (_job, result), ack in zip(batch, acks, strict=True):
                 result.set(ack)
+            if focus:
+                self._focus(focus)
             try:
                 self._presence_changed(presence)
                 self._after({job.session_id for job, _result in batch}, totals)
@@ -250,6 +289,19 @@ class AnswerWriter:
                 rollback()
             finally:
                 db.session.remove()
+
+    def _focus(self, focus) -> None:
+        """Tab switches in one transaction of their own, after the answers (whose commit never
+        waits for them); each page is answered once it is on disk."""
+        try:
+            acks = write_focus([job for job, _result in focus])
+            commit()  # and the alerts go out
+        except Exception:
+            log.exception("tab switches not counted")
+            rollback()
+            acks = [{"ok": False, "error": {"code": "server_error", "message": "not counted"}}] * len(focus)
+        for (_job, result), ack in zip(focus, acks, strict=True):
+            result.set(ack)
 
     def _one_by_one(self, presence: list[PresenceJob], batch) -> tuple[list[dict], dict]:
         """The fallback after a failed group: presence, then each answer in its own transaction.

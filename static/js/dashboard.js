@@ -199,6 +199,7 @@
     p.className = "flash flash-error";
     p.textContent = text;
     box.prepend(p);
+    while (box.children.length > 50) { box.removeChild(box.lastChild); }  // a list, never a flood of modals
   }
   function applyDashboard(snapshot) {
     state.roster = snapshot.roster;

@@ -39,6 +39,7 @@ NEVER_SEEN = {
     "error.enter.error.code=unauthorized": UNAUTHORIZED,
     "error.answer.error.code=unauthorized": UNAUTHORIZED,
     "error.answer.error.code=server_error": "sent only when the database fails while committing the answer's group",
+    "error.focus_lost.error.code=server_error": "sent only when the database fails while committing the group",
 }
 
 SEEN: set[str] = set()  # what the scenarios of this run received (see listed() for the keys)

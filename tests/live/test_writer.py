@@ -75,3 +75,40 @@ def test_the_group_commit_grades_as_record_answer_does(app, bank, people, make_t
     bonuses = {bonus for _choice, _points, bonus, _outcome in expected.values()}
     assert {"correct", "wrong", "partial"} <= outcomes and len(bonuses) > 1  # the cases were all there
     assert all(v[3] == "correct" for (_p, q), v in expected.items() if q == voided_id)
+
+
+def test_tab_switches_go_through_the_group_commit(app, fixed_paper, people, make_trainees, clock):
+    """A page that reports losing focus over and over costs one commit per group, not one per
+    event: 120 reports at once from two trainees are counted exactly, in a handful of commits,
+    and the attempt is submitted at the paper's limit."""
+    import gevent
+
+    from live.writer import FocusJob, writer_for
+
+    fixed_paper.tab_switch_limit = 100
+    session = exams.create_session(people["inv_bj"], fixed_paper, "", "timed", make_trainees(2))
+    controls.start(session, clock.now())
+    db.session.commit()
+    first, second = sorted(db.session.scalars(sa.select(Participant.id).where(Participant.session_id == session.id)))
+    commits = []
+
+    def count(_connection):
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", count)
+    try:
+        writer = writer_for(app)
+        jobs = [FocusJob(session.id, who, clock.now()) for who in [first] * 110 + [second] * 10]
+        greenlets = gevent.joinall([gevent.spawn(writer.submit, job) for job in jobs], raise_error=True)
+    finally:
+        sa.event.remove(db.engine, "commit", count)
+    acks = [greenlet.value for greenlet in greenlets]
+    assert all(ack["ok"] for ack in acks)
+    assert len(commits) <= 10, len(commits)
+    assert sorted(a["tab_switches"] for a in acks if a.get("submitted") is not None)[-1] == 100
+    assert sum(1 for a in acks if a.get("submitted")) == 1  # the 100th of the first trainee
+    db.session.expire_all()
+    counted = dict(db.session.execute(sa.select(Participant.id, Participant.tab_switches).where(
+        Participant.session_id == session.id)).all())
+    assert counted == {first: 100, second: 10}
+    assert db.session.get(Participant, first).finished_at is not None
