@@ -52,7 +52,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     trainees = [_trainee(browser, web_server, f"S00{n}", code) for n in range(3)]
     (_ca, a), (_cb, b), (context_c, c) = trainees
     screenshot(a, "trainee-lobby")
-    staff.wait_for_function("document.getElementById('connected-count').textContent === '3'")
+    staff.wait_for_function("() => document.getElementById('connected-count').textContent === '3'")
 
     staff.get_by_role("button", name="开始考试").click()
     staff.get_by_role("button", name="下一题").click()
@@ -71,7 +71,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
 
     context_c.set_offline(True)
     c.wait_for_selector("#offline-banner:not([hidden])", timeout=20_000)
-    staff.wait_for_function("document.getElementById('connected-count').textContent === '2'", timeout=20_000)
+    staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'", timeout=20_000)
     assert staff.locator("#answered-count").text_content() == "2"  # the two connected have answered
     _option(c, "对").click()
     assert c.locator("text=保存中").is_visible()
@@ -84,7 +84,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     for _context, page in trainees:
         page.wait_for_selector("text=本题已结束")
         page.wait_for_selector("text=正确答案: 对")
-    staff.wait_for_function("document.getElementById('answered-count').textContent === '3'")
+    staff.wait_for_function("() => document.getElementById('answered-count').textContent === '3'")
     assert staff.locator("#current-question").get_by_text("正确答案: 对").is_visible()
     rows = {r.locator("td").nth(0).text_content(): r for r in staff.locator("#roster tbody tr").all()}
     assert set(rows) == {"S000", "S001", "S002", "S003"}
@@ -138,7 +138,7 @@ def _documents_are_issued_and_verifiable(browser, web_server, staff, trainee, se
     progress to the end; the trainee downloads their sheet; anyone can verify it (the upload
     check runs pyHanko in the server: in here Playwright's event loop is in the way)."""
     staff.goto(f"{web_server.url}/sessions/{session_id}/documents")
-    staff.wait_for_function("document.getElementById('issue-state').textContent.trim() === '已完成'",
+    staff.wait_for_function("() => document.getElementById('issue-state').textContent.trim() === '已完成'",
                             timeout=60_000)  # the page polls, then reloads when the job is done
     # 3 sheets (no passes) + the summary; none for the absentee
     assert staff.locator("#issue-count").text_content().strip() == "4 / 4"
@@ -180,11 +180,11 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session.id}/live")
     (_ca, a), (_cb, b) = trainees = [_trainee(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
-    staff.wait_for_function("document.getElementById('connected-count').textContent === '2'")
+    staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
     staff.get_by_role("button", name="开始考试").click()
     for _ in range(5):  # judge, judge, single, single: to the first multiple-choice question
         staff.get_by_role("button", name="下一题").click()
-        staff.wait_for_function("document.getElementById('answered-count').textContent === '0'")
+        staff.wait_for_function("() => document.getElementById('answered-count').textContent === '0'")
     for page in (a, b):
         page.wait_for_selector("text=属于存款的有")
 
@@ -201,7 +201,7 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
 
     a.get_by_role("button", name="提交").click()
     a.wait_for_selector("text=已保存 ✓")
-    staff.wait_for_function("document.getElementById('answered-count').textContent === '1'")
+    staff.wait_for_function("() => document.getElementById('answered-count').textContent === '1'")
     assert not b.locator("text=本题已结束").is_visible()  # b is still choosing
     b.get_by_role("button", name="提交").click()
     for _context, page in trainees:
@@ -209,18 +209,18 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     # One clock, the server's: the question closed early, so no screen counts down any more.
     for _context, page in trainees:
         page.wait_for_selector("#timer", state="hidden")
-    staff.wait_for_function("document.getElementById('status-text').textContent === '本题已结束'")
-    staff.wait_for_function("document.getElementById('timer').textContent === '—'")
+    staff.wait_for_function("() => document.getElementById('status-text').textContent === '本题已结束'")
+    staff.wait_for_function("() => document.getElementById('timer').textContent === '—'")
     db.session.expire_all()
     stored = dict(db.session.execute(sa.select(Answer.choice, Answer.outcome).where(
         Answer.session_question_id == db.session.get(type(session), session.id).current_question_id)).all())
     assert stored == {"ABD": "correct", "A": "partial"}  # graded on everything ticked before 提交
 
-    staff.wait_for_function("document.getElementById('answered-count').textContent === '2'")
+    staff.wait_for_function("() => document.getElementById('answered-count').textContent === '2'")
     staff.get_by_role("button", name="下一题").click()  # the sixth and last question opens
     a.wait_for_selector("text=柜员应当")
     # Every count and mark belongs to the question that is open: nobody has answered it yet.
-    staff.wait_for_function("document.getElementById('answered-count').textContent === '0'")
+    staff.wait_for_function("() => document.getElementById('answered-count').textContent === '0'")
     assert "已作答" not in staff.locator("#roster tbody").text_content()
     staff.select_option("#roster-filter", "unanswered")
     assert staff.locator("#roster tbody tr").count() == 2  # the filter shows both stragglers

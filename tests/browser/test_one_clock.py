@@ -69,7 +69,7 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         trainees.append((context, page))
     (_ca, a), (_cb, b) = trainees
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('connected-count').textContent === '2'")
+        screen.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
 
     staff.get_by_role("button", name="开始考试").click()
     staff.get_by_role("button", name="下一题").click()
@@ -83,20 +83,20 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         page.wait_for_selector("text=本题已结束")
         page.wait_for_selector("#timer", state="hidden")
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('status-text').textContent === '本题已结束'")
-        screen.wait_for_function("document.getElementById('timer').textContent === '—'")
-        screen.wait_for_function("document.getElementById('answered-count').textContent === '2'")
+        screen.wait_for_function("() => document.getElementById('status-text').textContent === '本题已结束'")
+        screen.wait_for_function("() => document.getElementById('timer').textContent === '—'")
+        screen.wait_for_function("() => document.getElementById('answered-count').textContent === '2'")
 
     # The next question starts from zero everywhere: counts, rows and the chart.
     staff.get_by_role("button", name="下一题").click()
     for page in (a, b):
         page.wait_for_selector("text=柜员可以代客户设置密码")
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('status-text').textContent === '进行中'")
+        screen.wait_for_function("() => document.getElementById('status-text').textContent === '进行中'")
         screen.wait_for_selector("#current-question >> text=柜员可以代客户设置密码")
         assert screen.locator("#answered-count").text_content() == "0"
     assert "已作答" not in staff.locator("#roster tbody").text_content()
-    assert staff.evaluate("Chart.getChart(document.getElementById('distribution-chart')).data.datasets[0].data") \
+    assert staff.evaluate("() => Chart.getChart(document.getElementById('distribution-chart')).data.datasets[0].data") \
         == [0, 0]
     screens = [a, b, staff, room]
     first = _agree(screens)
@@ -108,15 +108,15 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
     for page in (a, b):
         page.wait_for_selector("text=考试已暂停，计时已停止。")
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('status-text').textContent === '已暂停'")
+        screen.wait_for_function("() => document.getElementById('status-text').textContent === '已暂停'")
     held = _agree(screens)
-    a.wait_for_function("(since) => performance.now() > since + 1500", arg=a.evaluate("performance.now()"))
+    a.wait_for_function("(since) => performance.now() > since + 1500", arg=a.evaluate("() => performance.now()"))
     assert _clocks(screens) == held  # 1.5 s later: nothing moved
     staff.get_by_role("button", name="继续").click()
     for page in (a, b):
         page.wait_for_selector("text=考试已暂停，计时已停止。", state="detached")
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('status-text').textContent === '进行中'")
+        screen.wait_for_function("() => document.getElementById('status-text').textContent === '进行中'")
     _agree(screens)
 
     # Everyone gets 30 s more: every clock moves on together.
@@ -132,14 +132,14 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         page.wait_for_selector("text=本题已结束")
         page.wait_for_selector("#timer", state="hidden")
     for screen in (staff, room):
-        screen.wait_for_function("document.getElementById('status-text').textContent === '本题已结束'")
-        screen.wait_for_function("document.getElementById('timer').textContent === '—'")
+        screen.wait_for_function("() => document.getElementById('status-text').textContent === '本题已结束'")
+        screen.wait_for_function("() => document.getElementById('timer').textContent === '—'")
     screenshot(room, "projector-closed", full_page=False)
 
     staff.get_by_role("button", name="结束考试").click()
     for page in (a, b):
         page.wait_for_selector("text=考试已结束")
-    room.wait_for_function("document.getElementById('status-text').textContent === '已结束'")
+    room.wait_for_function("() => document.getElementById('status-text').textContent === '已结束'")
 
     # The speed bonus is the room's game: the score is knowledge points only (2 of 12), the
     # bonus has its own column, and nobody is above full marks.

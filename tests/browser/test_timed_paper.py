@@ -51,7 +51,7 @@ def test_a_timed_paper_with_answer_card_hand_in_and_progress(browser, web_server
     staff.wait_for_selector("#roster tbody tr >> nth=2")
     (context_a, a) = _trainee(browser, web_server, "S000", session.join_code, PHONE)
     (context_b, b) = _trainee(browser, web_server, "S001", session.join_code, {"width": 1280, "height": 900})
-    staff.wait_for_function("document.getElementById('connected-count').textContent === '2'")
+    staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
     staff.get_by_role("button", name="开始考试").click()
     a.wait_for_selector(".live-question >> nth=5")
     toggle = a.locator("#card-toggle")
@@ -65,13 +65,13 @@ def test_a_timed_paper_with_answer_card_hand_in_and_progress(browser, web_server
     assert _question(a, 5).get_by_role("button", name="提交").count() == 0
     _question(a, 5).locator("button.option").nth(0).click()
     _question(a, 5).locator("button.option").nth(1).click()
-    a.wait_for_function("document.querySelectorAll('.save-status.saved').length === 3")
+    a.wait_for_function("() => document.querySelectorAll('.save-status.saved').length === 3")
     assert _question(a, 5).locator(".save-status").text_content() == "已保存 ✓"  # final, not a draft
     assert toggle.text_content() == "答题卡 3/6"
 
     # The clock and the card stay in view at the bottom of the page on the phone.
-    a.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    a.wait_for_function("window.scrollY > 0")
+    a.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    a.wait_for_function("() => window.scrollY > 0")
     assert _in_view(a, "#timer") and _in_view(a, "#card-toggle")
     assert re.fullmatch(r"1[45]:\d\d", a.locator("#timer").text_content())
     toggle.click()
@@ -95,7 +95,7 @@ def test_a_timed_paper_with_answer_card_hand_in_and_progress(browser, web_server
     dialog.get_by_role("button", name="继续答题").click()
     assert dialog.is_hidden()
     _question(a, 4).locator("button.option").first.click()
-    a.wait_for_function("document.querySelectorAll('.save-status.saved').length === 4")
+    a.wait_for_function("() => document.querySelectorAll('.save-status.saved').length === 4")
     a.locator(".hand-in-bar").get_by_role("button", name="交卷").click()
     assert "还有 2 题未作答" in dialog.text_content()
     dialog.get_by_role("button", name="确定交卷").click()
