@@ -20,3 +20,25 @@ def init_app(app: Flask) -> None:
     # SocketIO is one object per process; several apps (tests) must not register it twice.
     if not any(isinstance(h, LiveNamespace) for h in socketio.namespace_handlers):
         socketio.on_namespace(LiveNamespace("/live"))
+    from server.auth.operations import identity_changed
+
+    identity_changed.connect(_sign_out_after_commit)  # weakly held: a module function lives on
+
+
+def _sign_out_after_commit(user_id: int) -> None:
+    """An identity change (server.auth.operations.identity_changed): once it is committed, this
+    process forgets what it knew of the user's sign-in, and the user's connections everywhere
+    are told and closed (live.emit.sign_out)."""
+    from flask import current_app
+
+    from live.emit import sign_out
+    from live.runtime import runtime_for
+    from server.database import after_commit
+
+    identities = runtime_for(current_app._get_current_object()).identities
+
+    def act() -> None:
+        identities.forget(user_id)
+        sign_out(user_id)
+
+    after_commit(act)

@@ -25,6 +25,8 @@ ERROR_MESSAGES = {
     "paused": _l("The exam is paused."),
     "rate_limited": _l("Too many failed attempts. Wait a minute and try again."),
     "removed": _l("The invigilator has removed you from this exam."),
+    "signed_out": _l("You have been signed out (your password or account changed, or you signed "
+                     "out elsewhere). Sign in again."),
     "server_error": _l("Not saved because of a server problem. It is sent again automatically."),
     "too_fast": _l("Too many requests from this page at once. Wait a few seconds and try again."),
     "unauthorized": _l("Sign in again."),

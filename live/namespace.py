@@ -10,6 +10,7 @@ from flask import current_app, request
 from flask import session as connection
 from flask_socketio import Namespace, join_room, leave_room
 from limits import parse
+from socketio.exceptions import ConnectionRefusedError as HandshakeRefused
 
 from live import controls, dashboard, emit, payloads, ticker
 from live import principal as principals
@@ -76,13 +77,15 @@ class LiveNamespace(Namespace):
     # -- connection ---------------------------------------------------------------------------
 
     def on_connect(self, auth=None):
-        user = principals.authenticate_connection(auth)
-        if user is None:
-            raise ConnectionRefusedError("unauthorized")
+        user, refusal = principals.authenticate_connection(auth)
+        if refusal is not None:
+            # python-socketio's own exception: its argument is the connect_error's message (the
+            # built-in one would send only "Connection refused by server").
+            raise HandshakeRefused(refusal)
         open_already = sum(1 for _ in self.socketio.server.manager.get_participants(
             self.namespace, emit.user_room(user.id)))
         if open_already >= MAX_CONNECTIONS_PER_USER:
-            raise ConnectionRefusedError("too_many_connections")
+            raise HandshakeRefused("too_many_connections")
         principals.remember(user)
         join_room(emit.user_room(user.id))
         ticker.ensure_running(current_app._get_current_object())
@@ -153,6 +156,9 @@ class LiveNamespace(Namespace):
         if event in ("connect", "disconnect"):
             return super().trigger_event(event, *args)
         environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
+        # Before any work, in this order: one payload, the connection's budget, and whether its
+        # sign-in still stands (live.principal.Identities: a dictionary look-up, and one small
+        # query per user at most every LIVE_IDENTITY_SECONDS).
         app = environ.get("flask.app")
         if len(args) > 2:
             return error("bad_request", "send one payload")
@@ -160,15 +166,21 @@ class LiveNamespace(Namespace):
             args = (args[0], None)
         if app is not None and not runtime_for(app).limits.allow(args[0], event, app.config):
             return error("too_fast", "too many events from this connection; wait a few seconds")
-        if event == "answer":
-            kept = environ.get(SAVED_SESSION)
-            if app is not None and kept is not None and app.config.get("LIVE_GROUP_COMMIT", True):
-                runtime_for(app).answer_paths["fast"] += 1
-                try:
-                    return answer(app, kept, args[1])
-                except Exception:
-                    log.exception("answer failed")
-                    return error("server_error", "not saved, send again")
+        kept = environ.get(SAVED_SESSION)
+        sender = principals.principal(kept) if kept is not None else None
+        if app is not None and sender is not None and not runtime_for(app).identities.stands(app, sender):
+            # Answered, then closed: the page learns why, and nothing more is done for it.
+            self.socketio.server.start_background_task(
+                self.socketio.server.disconnect, args[0], namespace=self.namespace)
+            return error("signed_out", "your sign-in has ended (signed out, password or account changed)")
+        if event == "answer" and app is not None and kept is not None \
+                and app.config.get("LIVE_GROUP_COMMIT", True):
+            runtime_for(app).answer_paths["fast"] += 1
+            try:
+                return answer(app, kept, args[1])
+            except Exception:
+                log.exception("answer failed")
+                return error("server_error", "not saved, send again")
         return super().trigger_event(event, *args)
 
     def on_answer(self, data):

@@ -14,6 +14,7 @@ from flask import Flask
 
 from grading import Leaderboard
 from live.limits import ConnectionLimits
+from live.principal import Identities
 
 EXTENSION = "examhall_live"
 
@@ -29,6 +30,7 @@ class Runtime:
         self.progress_pending: dict[int, set[int]] = {}  # session id -> participants whose rows changed
         self.answer_paths: Counter = Counter()  # "fast" / "request": which way answers came in
         self.limits = ConnectionLimits()  # each open connection's event budget
+        self.identities = Identities()  # whose sign-in still stands (checked on every event)
 
     def sessions(self) -> set[int]:
         """Sessions this process holds anything for."""

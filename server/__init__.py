@@ -85,14 +85,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _client_manager(url: str | None):
-    """The Socket.IO message queue that lets several server processes emit to each other's clients."""
-    if not url:
-        return None
-    import socketio
+    """The Socket.IO client manager (live.emit: in-process, or a message queue between processes)."""
+    from live.emit import client_manager
 
-    if url.startswith(("redis://", "rediss://")):
-        return socketio.RedisManager(url, channel="examhall")
-    return socketio.KombuManager(url, channel="examhall")
+    return client_manager(url)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -9,8 +9,10 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from server.errors import json_error
 from server.models import Branch, Role, User
 
 log = logging.getLogger(__name__)
@@ -74,15 +76,20 @@ def _enforce():
         if is_api_request():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if (
-        current_user.must_change_password
-        and not is_api_request()
-        and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
-    ):
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if is_api_request():
+            return password_change_required()
         return redirect(url_for("auth.change_password"))
     if rule.roles is not None and current_user.role not in rule.roles:
         abort(403)
     return None
+
+
+def password_change_required():
+    """The API's answer to an account that must first replace its one-time password (on the
+    web pages, where it can)."""
+    return json_error(403, "password_change_required",
+                      _("Sign in on the web page and choose your own password first."))
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from server.access import public, signed_in
+from server.access import password_change_required, public, signed_in
 from server.auth import operations
 from server.auth.limits import login_limits
 from server.database import commit
@@ -43,6 +43,8 @@ def create_token():
     user = operations.authenticate(body["employee_no"], body["password"])
     if user is None:
         return json_error(401, "invalid_credentials", _("Employee number or password is not correct."))
+    if user.must_change_password:  # a one-time password opens only the web page that replaces it
+        return password_change_required()
     raw, token = operations.issue_token(user, current_app.config["API_TOKEN_TTL"])
     commit()
     return (

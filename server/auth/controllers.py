@@ -59,6 +59,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    # Ends the session on the server too: a copy of this cookie, and the user's other sessions
+    # and open live connections, stop working (the cookie alone would stay valid for 12 hours).
+    operations.sign_out_everywhere(current_user._get_current_object())
+    commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -9,7 +9,6 @@ from flask import g, request
 from flask_login import LoginManager
 
 from server.auth import operations
-from server.extensions import db
 from server.models import User
 
 
@@ -25,10 +24,7 @@ def load_from_session(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_version != int(version) or not user.active:
-        return None
-    return user
+    return operations.current_user_for(int(ident), int(version))
 
 
 def load_from_bearer(req) -> User | None:

@@ -7,12 +7,18 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from server.auth import passwords
 from server.errors import OperationError
 from server.extensions import db
 from server.models import ApiToken, User, utcnow
+
+# Sent with the user's id whenever an identity change ends their sessions (logout, password
+# change or reset, deactivation, role change, token revocation).  live/ listens, and signs the
+# user's open connections out once the change is committed; server/ never imports live/.
+identity_changed = Namespace().signal("identity-changed")
 
 
 def find_user(employee_no: str) -> User | None:
@@ -68,14 +74,41 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def end_all_sessions(user: User) -> None:
-    """Changes: bumps session_version (old login cookies stop working) and revokes API tokens.
-    Does not commit."""
-    user.session_version += 1
+    """Changes: bumps session_version (old login cookies and open live connections stop working)
+    and revokes API tokens.  Does not commit."""
+    sign_out_everywhere(user)
     db.session.execute(
         sa.update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Changes: bumps session_version, so every login cookie issued so far (a copied one too) is
+    refused and the user's open live connections are signed out once this commits.  API tokens
+    are left alone (a logout in the browser does not stop a script).  Does not commit."""
+    user.session_version += 1
+    db.session.flush()
+    identity_changed.send(user.id)
+
+
+def current_user_for(user_id: int, session_version: int) -> User | None:
+    """The user behind a login session or live connection made at ``session_version``, if it
+    still stands: same version, account active.  One indexed look-up."""
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != session_version or not user.active:
+        return None
+    return user
+
+
+def session_stands(user_id: int, session_version: int) -> bool:
+    """Whether a live connection made at ``session_version`` may still act: the version is
+    current, the account active and not waiting for a new password.  One small indexed query
+    that loads no object (live connections ask it on their events)."""
+    return db.session.scalar(sa.select(sa.literal(1)).where(
+        User.id == user_id, User.session_version == session_version, User.active.is_(True),
+        User.must_change_password.is_(False))) is not None
 
 
 def _token_digest(raw: str) -> str:
@@ -93,9 +126,11 @@ def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
 
 
 def revoke_token(token: ApiToken) -> None:
-    """Changes: marks the token revoked.  Does not commit."""
+    """Changes: marks the token revoked and bumps the user's session_version, so a live
+    connection opened with the token closes too (as do the user's other sessions: a connection
+    does not record which token opened it).  Does not commit."""
     token.revoked_at = utcnow()
-    db.session.flush()
+    sign_out_everywhere(token.user)
 
 
 def token_for(raw: str, now: datetime | None = None) -> ApiToken | None:

@@ -115,6 +115,19 @@ def set_active(actor: User, user: User, active: bool) -> None:
     db.session.flush()
 
 
+def change_role(actor: User, user: User, role: str) -> None:
+    """Changes: the user's role; ends their sessions (an open connection keeps the role it
+    connected with, so it is signed out).  Does not commit."""
+    check_may_manage(actor, user)
+    if user.id == actor.id:
+        raise OperationError(_("You cannot change your own role."), field="role")
+    check_may_assign(actor, role, user.branch)
+    if user.role != role:
+        user.role = Role(role).value
+        end_all_sessions(user)
+    db.session.flush()
+
+
 def reset_password(actor: User, user: User) -> NewAccount:
     """Changes: gives the user a new one-time password, ends their sessions and tokens.
     Does not commit."""

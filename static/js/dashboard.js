@@ -271,6 +271,10 @@
 
   // --- events -------------------------------------------------------------------------------------
   socket.on("connect", refresh);
+  // Signed out on the server (logout elsewhere, password or account changed): to the login page.
+  function signedOut() { window.location.assign("/login"); }
+  socket.on("signed_out", signedOut);
+  socket.on("disconnect", function (reason) { if (reason === "io server disconnect") { signedOut(); } });
   socket.on("status", takeStatus);
   socket.on("roster_changed", function (data) {
     var byId = {};

@@ -338,6 +338,10 @@
   socket.on("connect", function () { offline.hidden = true; enter(); });
   socket.on("disconnect", function () { offline.textContent = T.offline; offline.hidden = false; });
   socket.on("connect_error", function () { offline.textContent = T.offline; offline.hidden = false; });
+  // Signed out on the server (logout elsewhere, password or account changed): to the login page.
+  function signedOut() { window.location.assign("/login"); }
+  socket.on("signed_out", signedOut);
+  socket.on("disconnect", function (reason) { if (reason === "io server disconnect") { signedOut(); } });
   socket.on("state", applyState);
   socket.on("started", function () { if (state) { state.session.status = "running"; state.started = true; render(); } });
   socket.on("question", function (data) {

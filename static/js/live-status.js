@@ -15,4 +15,8 @@
   });
   socket.on("disconnect", function () { show("offline"); });
   socket.on("connect_error", function () { show("offline"); });
+  // Signed out on the server (logout elsewhere, password or account changed): to the login page.
+  function signedOut() { window.location.assign("/login"); }
+  socket.on("signed_out", signedOut);
+  socket.on("disconnect", function (reason) { if (reason === "io server disconnect") { signedOut(); } });
 }());

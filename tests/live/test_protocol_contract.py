@@ -17,14 +17,18 @@ from pathlib import Path
 
 import gevent
 import pytest
+import sqlalchemy as sa
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from live import limits
+from server.auth import operations as auth
 from server.exams import operations as exams
 from server.extensions import db
+from server.models import User
 from server.papers import operations as papers
 from tests.live.conftest import call
+from tests.waiting import wait_until
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "protocol.schema.json").read_text())
 DEFS = SCHEMA["$defs"]
@@ -151,9 +155,13 @@ class Party:
         return ack
 
     def drain(self) -> None:
-        if not self.client.is_connected("/live"):
-            return
-        for packet in self.client.get_received("/live"):
+        if self.client.is_connected("/live"):
+            packets = self.client.get_received("/live")
+        else:  # closed by the server (signed out): what it sent before closing counts too
+            queue = self.client.queue
+            packets = [packet for packet in queue if packet["namespace"] == "/live"]
+            self.client.queue = [packet for packet in queue if packet["namespace"] != "/live"]
+        for packet in packets:
             name, args = packet["name"], packet["args"]
             assert len(args) == 1, f"{name} to {self.who} carries {len(args)} arguments"
             check(f"{self.audience}.{name}", args[0], f"{name} to {self.audience} {self.who}")
@@ -608,6 +616,35 @@ def test_malformed_and_flooding_events(app, exam, trainee, staff, clock):
     assert refused(boss.call("unwatch", {"session_id": session.id})) == "too_fast"
     assert refused(boss.call("watch", {"session_id": session.id})) == "too_fast"
     assert ok(other.call("enter", {"session_id": session.id}))  # someone else is served as before
+
+
+def test_connections_whose_sign_in_ended(app, exam, trainee, staff, clock):
+    """An identity change this process did not make (another process's: only the database
+    changed) is noticed at the connection's next event, whichever it is: `signed_out`, then the
+    server closes the connection.  One made here is pushed to every connection of the user:
+    a `signed_out` event, then the close."""
+    app.config["LIVE_IDENTITY_SECONDS"] = 0  # look every time: the change below is only in the database
+    session, roster = exam("timed", "after_exam", trainees=2)
+    trainee_events = ("enter", "sync", "answer", "focus_lost", "submit", "whoami")
+    parties = [(event, trainee(roster[0])) for event in trainee_events]
+    parties += [(event, staff("J100")) for event in ("watch", "unwatch", "control")]
+    db.session.execute(sa.update(User).where(User.employee_no.in_([roster[0], "J100"]))
+                       .values(session_version=User.session_version + 1))
+    db.session.commit()
+    payload = {"session_id": session.id, "question_id": 1, "choice": "A", "seq": 1, "action": "start"}
+    for event, party in parties:
+        assert refused(party.call(event, payload)) == "signed_out", event
+        wait_until(lambda party=party: not party.client.is_connected("/live"), message=f"{event}: still open")
+
+    pushed, boss = trainee(roster[1]), staff("J100")
+    ok(pushed.call("enter", {"session_id": session.id}))
+    ok(boss.call("watch", {"session_id": session.id}))
+    for party in (pushed, boss):
+        auth.sign_out_everywhere(db.session.scalar(sa.select(User).where(User.employee_no == party.who)))
+    db.session.commit()
+    for party in (pushed, boss):
+        assert not party.client.is_connected("/live")
+        assert party.new("signed_out") == [{}]
 
 
 def test_the_run_saw_everything_the_schema_lists():

@@ -108,3 +108,11 @@ def test_operations_leave_the_commit_to_their_caller(people, org):
     rollback()
     assert _user("20002") is None
     assert fresh(people["t_bj"]).active and passwords.verify_password(fresh(people["t_sh"]).password_hash, PASSWORD)
+
+
+def test_a_role_change_ends_the_accounts_sessions(app, client, auth, people):
+    auth.login("T100")
+    assert client.get("/").status_code == 200
+    operations.change_role(people["admin"], people["t_bj"], Role.INVIGILATOR.value)
+    db.session.commit()
+    assert client.get("/").status_code == 302  # signed in as a trainee: that sign-in is over
