@@ -197,3 +197,17 @@ def test_a_login_upgrades_a_one_time_password_hash_and_keeps_it(app, client, aut
         assert not passwords.needs_rehash(user.password_hash)
         assert passwords.verify_password(user.password_hash, "One-time-77")
     assert fresh(page_user).last_login_at is not None
+
+
+def test_every_password_check_does_the_same_work_whatever_the_account(app):
+    """Timing must not tell an unknown account, a wrong password, and an account that still has
+    its cheaper one-time hash apart: each check does STANDARD's Argon2 work (measured medians
+    are in the report of issue #14, L1; tests never assert on time)."""
+    standard = passwords.hash_password("someone-chose-this-9")
+    initial = passwords.hash_initial_password(passwords.generate_initial_password())
+    work = {name: sum(passwords.work(h) for h in passwords.checked_against(hash_))
+            for name, hash_ in (("unknown", None), ("standard", standard), ("one-time", initial))}
+    assert work["unknown"] == work["standard"] == work["one-time"] == passwords.work(passwords.STANDARD)
+    assert passwords.verify_password(initial, "wrong") is False
+    assert passwords.verify_password(None, "anything") is False
+    assert passwords.verify_password(standard, "someone-chose-this-9") is True
