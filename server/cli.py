@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from server import demo
-from server.auth import passwords
+from server.auth import passwords, policy
 from server.bank.cli import bank_cli
 from server.branches import operations as branch_operations
 from server.branches.util import branch_by_code, head_office
@@ -52,8 +52,9 @@ def create_admin_command(employee_no, name, branch_code, branch_name, password):
             raise click.ClickException(f"no branch with code {branch_code}")
         if db.session.scalar(db.select(User).where(User.employee_no == employee_no)):
             raise click.ClickException(f"employee number {employee_no} is already registered")
-        if len(password) < passwords.MIN_LENGTH:
-            raise click.ClickException(f"use at least {passwords.MIN_LENGTH} characters")
+        problem = policy.password_problem(password, employee_no, name)
+        if problem:
+            raise click.ClickException(problem)
     except OperationError as exc:
         rollback()
         raise click.ClickException(f"{exc.field}: {exc.message}") from None

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
 
-from server.auth import passwords
+from server.auth import passwords, policy
 from server.errors import OperationError
 from server.extensions import db
 from server.models import ApiToken, User, utcnow
@@ -47,14 +47,8 @@ def record_login(user: User) -> None:
 
 
 def password_problem(user: User, password: str) -> str | None:
-    """Why ``password`` is not acceptable for ``user``, or None."""
-    if len(password) < passwords.MIN_LENGTH:
-        return _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
-    if password.strip().lower() == user.employee_no.lower():
-        return _("The password must not be your employee number.")
-    if password.isdigit() or password.isalpha():
-        return _("Mix letters with digits or symbols.")
-    return None
+    """Why ``user`` may not choose ``password`` (server.auth.policy), or None."""
+    return policy.password_problem(password, user.employee_no, user.name)
 
 
 def change_password(user: User, current: str, new: str) -> None:

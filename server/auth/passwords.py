@@ -37,7 +37,6 @@ _PAD_HASH = _PAD.hash(secrets.token_hex(16))
 
 # No 0/O, 1/l/I: initial passwords are read off a printed sheet.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-MIN_LENGTH = 8
 
 
 # Every hash and check runs off the live event loop (server.offload): each takes 10-100 ms of CPU.

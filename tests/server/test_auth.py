@@ -211,3 +211,27 @@ def test_every_password_check_does_the_same_work_whatever_the_account(app):
     assert passwords.verify_password(initial, "wrong") is False
     assert passwords.verify_password(None, "anything") is False
     assert passwords.verify_password(standard, "someone-chose-this-9") is True
+
+
+def _change(client, new: str, **kwargs) -> str:
+    return client.submit("/account/password", {"current_password": PASSWORD, "new_password": new,
+                                               "confirm": new}, **kwargs).get_data(as_text=True)
+
+
+def test_common_passwords_and_the_persons_own_details_are_refused(client, auth, org, make_user):
+    make_user("E20417", org["SH"], name="王小明")
+    auth.login("E20417")
+    assert "太常见" in _change(client, "password1")
+    for common in ("12345678", "qwerty123", "123456aa", "Qwerty2026!", "yinhang123", "exam1234", "aaaaaaaaaa"):
+        assert "太常见" in _change(client, common), common
+    assert "工号" in _change(client, "my-E20417-pass")
+    assert "姓名" in _change(client, "王小明的密码abc")
+    assert "至少 8 位" in _change(client, "k7#pQ")
+    client.set_cookie("examhall_lang", "en")
+    assert "too common" in _change(client, "password1")
+    assert "employee number" in _change(client, "my-E20417-pass")
+    client.set_cookie("examhall_lang", "zh_CN")
+    assert client.submit("/account/password", {"current_password": PASSWORD, "new_password": "lantern river cobalt",
+                                               "confirm": "lantern river cobalt"}).location == "/"
+    assert passwords.verify_password(fresh(db.session.scalar(
+        db.select(User).where(User.employee_no == "E20417"))).password_hash, "lantern river cobalt")
