@@ -59,8 +59,11 @@ def from_environment(instance_path: str) -> dict:
         "API_TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_HOURS", "24"))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
-        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour"),
+        # Failed logins (server/auth/limits.py): per account and address, per account from
+        # anywhere, per address for every account.  An empty value turns that limit off.
+        "LOGIN_LIMIT_PER_PAIR": os.environ.get("LOGIN_LIMIT_PER_PAIR", "5 per minute;20 per hour"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "100 per hour;300 per day"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "300 per 10 minutes;1000 per hour"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         # The live exam: grace after a deadline, how long answers gather into one commit, and
         # how often dashboards get fresh counts while many trainees join.
@@ -70,6 +73,9 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
         "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.5")),
         "LIVE_RECONNECT_GRACE_SECONDS": float(os.environ.get("LIVE_RECONNECT_GRACE_SECONDS", "10")),
+        # How often, at most, a process re-reads an account to check that a live connection's
+        # sign-in still stands (changes made in this process are seen at once).
+        "LIVE_IDENTITY_SECONDS": float(os.environ.get("LIVE_IDENTITY_SECONDS", "1")),
         # A Socket.IO message larger than this closes its connection (docs/protocol.md).
         "LIVE_MAX_MESSAGE_BYTES": int(os.environ.get("LIVE_MAX_MESSAGE_BYTES", str(64 * 1024))),
         # Issued PDFs: the organisation printed on them (default: the head office's name), an

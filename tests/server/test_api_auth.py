@@ -89,7 +89,7 @@ def test_unknown_api_routes_and_methods_answer_in_the_same_shape(client, people)
 
 
 def test_token_requests_are_rate_limited(app, client, people):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "2 per minute"
     for _ in range(2):
         _token(client, password="wrong")
     _assert_error(_token(client), 429, "rate_limited")

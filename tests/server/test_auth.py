@@ -121,11 +121,11 @@ def test_changing_the_password_ends_other_sessions(app, client, auth, people):
     assert other.get("/").status_code == 302  # the other one was ended
 
 
-def test_failed_logins_are_limited_per_account_with_a_generic_message(app, client, auth, people):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per minute"
+def test_failed_logins_are_limited_per_account_and_address_with_a_generic_message(app, client, auth, people):
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "3 per minute"
     for _ in range(3):
         assert auth.login("T100", "wrong").status_code == 200
-    blocked = auth.login("T100")  # even the right password waits now
+    blocked = auth.login("T100")  # even the right password waits now, from this address
     assert blocked.status_code == 429
     assert "尝试次数过多" in blocked.get_data(as_text=True)
     # Another account from the same address is not affected by this account's limit.
@@ -133,20 +133,68 @@ def test_failed_logins_are_limited_per_account_with_a_generic_message(app, clien
 
 
 def test_unknown_accounts_are_limited_the_same_way(app, auth, people):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "2 per minute"
     statuses = [auth.login("GHOST", "x").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
 
 
-def test_failed_logins_are_limited_per_address(app, auth, people):
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per minute"
-    for number in range(4):
-        auth.login(f"X{number}", "wrong")
+def _from(app, address: str):
+    from tests.conftest import Auth
+
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client, Auth(client)
+
+
+def test_nobody_locks_someone_else_out_behind_one_address(app, people):
+    """A branch behind one NAT address: one person failing on T100 (typos, or a prank) blocks
+    T100 from that address only; T100 signs in from elsewhere, the rest of the room as usual."""
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "5 per minute"
+    _client, prankster = _from(app, "10.1.1.1")
+    assert [prankster.login("T100", f"guess{n}").status_code for n in range(6)] == [200] * 5 + [429]
+    _client, owner = _from(app, "10.9.9.9")
+    assert owner.login("T100").status_code == 302  # the account itself is not locked
+    _client, neighbour = _from(app, "10.1.1.1")
+    assert neighbour.login("T200").status_code == 302  # the room is not locked
+
+
+def test_the_ceilings_do_not_shut_out_a_browser_that_signed_in_before(app, people):
+    """Someone trying T100 from many addresses trips the account's ceiling; a new place is
+    refused, but the browser T100 signed in with before carries a device cookie and gets in."""
+    app.config.update(LOGIN_LIMIT_PER_PAIR="5 per minute", LOGIN_LIMIT_PER_ACCOUNT="8 per hour")
+    _browser, own = _from(app, "10.2.2.2")
+    assert own.login("T100").status_code == 302
+    own.logout()
+    for n in range(8):
+        assert _from(app, f"10.3.0.{n}")[1].login("T100", "wrong").status_code == 200
+    assert _from(app, "10.3.1.1")[1].login("T100").status_code == 429  # the ceiling holds elsewhere
+    assert own.login("T100").status_code == 302  # not for the browser that signed in before
+
+
+def test_the_address_ceiling_spares_browsers_that_signed_in_before(app, people):
+    """Trying a password on many (sequential) employee numbers from one address trips the
+    address's ceiling; someone there whose browser signed in before still gets in."""
+    app.config.update(LOGIN_LIMIT_PER_ADDRESS="4 per minute")
+    _client, regular = _from(app, "10.4.4.4")
+    assert regular.login("T200").status_code == 302
+    regular.logout()
+    _client, sprayer = _from(app, "10.4.4.4")
+    assert [sprayer.login(f"T{n}", "123456").status_code for n in range(300, 305)] == [200] * 4 + [429]
+    assert _from(app, "10.4.4.4")[1].login("T100").status_code == 429
+    assert regular.login("T200").status_code == 302
+
+
+def test_web_and_api_share_the_counters(app, client, auth, people):
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "4 per minute"
+    for _ in range(2):
+        assert auth.login("T100", "wrong").status_code == 200
+        assert client.post("/api/v1/auth/token", json={"employee_no": "T100", "password": "x"}).status_code == 401
     assert auth.login("T100").status_code == 429
+    assert client.post("/api/v1/auth/token", json={"employee_no": "T100", "password": PASSWORD}).status_code == 429
 
 
 def test_successful_logins_do_not_use_up_the_limit(app, auth, people):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    app.config["LOGIN_LIMIT_PER_PAIR"] = "2 per minute"
     for _ in range(4):
         assert auth.login("T100").status_code == 302
         auth.logout()
