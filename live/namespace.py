@@ -87,6 +87,7 @@ class LiveNamespace(Namespace):
         if open_already >= MAX_CONNECTIONS_PER_USER:
             raise HandshakeRefused("too_many_connections")
         principals.remember(user)
+        runtime_for(current_app._get_current_object()).identities.learn(user.id, user.session_version)
         join_room(emit.user_room(user.id))
         ticker.ensure_running(current_app._get_current_object())
 
@@ -157,8 +158,8 @@ class LiveNamespace(Namespace):
             return super().trigger_event(event, *args)
         environ = self.socketio.server.get_environ(args[0], namespace=self.namespace) or {}
         # Before any work, in this order: one payload, the connection's budget, and whether its
-        # sign-in still stands (live.principal.Identities: a dictionary look-up, and one small
-        # query per user at most every LIVE_IDENTITY_SECONDS).
+        # sign-in still stands (live.principal.Identities: a dictionary look-up, and one query
+        # for all of this process's accounts at most every LIVE_IDENTITY_SECONDS).
         app = environ.get("flask.app")
         if len(args) > 2:
             return error("bad_request", "send one payload")

@@ -9,6 +9,7 @@ connection made at an older version is signed out.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict, dataclass
 
@@ -71,35 +72,49 @@ def principal(connection=None) -> Principal | None:
 
 
 class Identities:
-    """Whether (user, session_version) pairs still stand, as this process last looked.
+    """Which session_version of each account still stands, as this process last read it.
 
-    One small indexed query (operations.session_stands) per user at most every
-    ``LIVE_IDENTITY_SECONDS`` (default 1), whatever the number of connections and events; in
-    between, a dictionary look-up.  A change made in this process is seen at once (``forget``
-    after its commit); one made in another process is pushed to the connections by the message
-    queue (live.emit.sign_out), and this cache only bounds how long a connection that missed it
-    may act.  A version that fell never stands again, so a refusal is never looked up twice."""
+    One query reads every account this process holds connections for, at most once every
+    ``LIVE_IDENTITY_SECONDS`` (default 1), however many connections and events there are; in
+    between, an event costs a dictionary look-up.  A connection's account is learnt at connect.
+    A change made in this process is seen at once (``forget`` after its commit); one made in
+    another process is pushed to the connections through the message queue
+    (live.emit.sign_out), and this only bounds how long a connection that missed it may act."""
 
-    LIMIT = 50_000  # entries; past it the cache starts over (it only saves queries)
+    IDLE_SECONDS = 600.0  # accounts not heard from for this long are no longer read
 
     def __init__(self):
-        self._seen: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._standing: dict[int, int | None] = {}  # user id -> version that stands (None: none)
+        self._used: dict[int, float] = {}
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()  # one reader at a time; the others then find it fresh
+
+    def learn(self, user_id: int, session_version: int) -> None:
+        """At connect: the account was just read, and stands at this version."""
+        self._standing[user_id], self._used[user_id] = session_version, time.monotonic()
 
     def stands(self, app, sender: Principal) -> bool:
-        key, moment = (sender.user_id, sender.session_version), time.monotonic()
-        known = self._seen.get(key)
-        if known is not None and (not known[0] or moment - known[1] < app.config.get("LIVE_IDENTITY_SECONDS", 1.0)):
-            return known[0]
-        with app.app_context():  # its own database session, released at once
-            stands = operations.session_stands(*key)
-        if len(self._seen) >= self.LIMIT:
-            self._seen.clear()
-        self._seen[key] = (stands, moment)
-        return stands
+        moment = time.monotonic()
+        self._used[sender.user_id] = moment
+        if sender.user_id not in self._standing or moment - self._read_at >= app.config.get(
+                "LIVE_IDENTITY_SECONDS", 1.0):
+            self._read(app, sender.user_id)
+        return self._standing.get(sender.user_id) == sender.session_version
+
+    def _read(self, app, user_id: int) -> None:
+        with self._lock:
+            moment = time.monotonic()
+            if user_id in self._standing and moment - self._read_at < app.config.get("LIVE_IDENTITY_SECONDS", 1.0):
+                return  # another greenlet read while this one waited
+            wanted = {u for u, used in self._used.items() if moment - used < self.IDLE_SECONDS} | {user_id}
+            with app.app_context():  # its own database session, released at once
+                standing = operations.standing_versions(wanted)
+            self._standing = {u: standing.get(u) for u in wanted}
+            self._used = {u: self._used.get(u, moment) for u in wanted}
+            self._read_at = moment
 
     def forget(self, user_id: int) -> None:
-        for key in [k for k in self._seen if k[0] == user_id]:
-            del self._seen[key]
+        self._standing.pop(user_id, None)
 
     def __len__(self) -> int:
-        return len(self._seen)
+        return len(self._standing)

@@ -128,3 +128,26 @@ def test_a_one_time_password_opens_neither_the_api_nor_live(live_server, org, ma
     assert me.status_code == 403 and me.json()["error"]["code"] == "password_change_required"
     assert _refused(live_server, auth={"token": raw}) == "password_change_required"
     assert _refused(live_server, cookie=_cookie(live_server.login("T555", PASSWORD))) == "password_change_required"
+
+
+def test_a_deactivation_on_one_process_closes_connections_on_another(people, migrated, tmp_path):
+    """Two server processes sharing the Redis message queue: the admin deactivates a trainee on
+    one, and the trainee's connection to the other is told and closed at once (not at its next
+    event: the push crosses the queue)."""
+    from tests.conftest import TEST_DATABASE
+    from tests.live.conftest import ServerProcess
+    from tests.services import redis_url
+
+    if TEST_DATABASE != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of `make test`")
+    env = {"SOCKETIO_MESSAGE_QUEUE": redis_url(4), "LIVE_IDENTITY_SECONDS": "3600"}  # no re-check
+    first, second = ServerProcess(migrated, tmp_path / "a", env), ServerProcess(migrated, tmp_path / "b", env)
+    try:
+        trainee = Connection().connect(second, _cookie(second.login("T100", PASSWORD)))
+        assert trainee.call("whoami")["ok"]
+        admin = first.login("A001", PASSWORD)
+        assert _post(first, admin, f"/users/{people['t_bj'].id}/deactivate", "/users/").status_code == 302
+        trainee.wait_closed()
+    finally:
+        first.stop()
+        second.stop()
