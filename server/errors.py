@@ -67,7 +67,9 @@ def _handle_http(exc: HTTPException):
     if status == 413:
         limit_mb = request.max_content_length // (1024 * 1024) if request.max_content_length else 0
         return _render(413, message=_("The upload is larger than %(mb)d MB.", mb=limit_mb))
-    return _render(status)
+    # A message given to abort() says more than the status's general one.
+    described = exc.description if exc.description != type(exc).description else None
+    return _render(status, message=described)
 
 
 def _handle_unexpected(exc: Exception):

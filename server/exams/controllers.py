@@ -34,6 +34,7 @@ from server.extensions import db
 from server.models import Branch, Role
 from server.papers.models import Paper, ShowKey
 from server.papers.util import may_manage_paper, visible_papers
+from server.spreadsheets import file_name
 from server.tables import UploadError
 from server.users.roster import employee_numbers_in_file, pasted_employee_numbers
 
@@ -123,11 +124,11 @@ def export_results(session_id: int, fmt: str):
     results = session_results(session)
     if fmt == "xlsx":
         return send_file(io.BytesIO(exports.results_xlsx(results)), as_attachment=True,
-                         download_name=f"{session.title}-成绩.xlsx",
+                         download_name=file_name(f"{session.title}-成绩", ".xlsx"),
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "csv":
         return send_file(io.BytesIO(exports.results_csv(results)), as_attachment=True,
-                         download_name=f"{session.title}-成绩.csv", mimetype="text/csv")
+                         download_name=file_name(f"{session.title}-成绩", ".csv"), mimetype="text/csv")
     abort(404)
 
 
@@ -140,7 +141,7 @@ def participant(session_id: int, participant_id: int):
         abort(404)
     row = participant_row(session, member.id)
     if row is None:
-        abort(404)  # removed from the roster: no result
+        abort(404, _("This person was removed from the session's roster: there is no result and no sheet."))
     return render_template("exams/sheet.html", session=session, row=row, participant=member,
                            lines=participant_sheet(member), show_key=True, staff_view=True)
 
@@ -210,7 +211,7 @@ def my_sheet(participant_id: int):
         abort(404)  # nothing, not even the key, before the session ends
     row = participant_row(session, member.id)
     if row is None:
-        abort(404)
+        abort(404, _("You were removed from this session's roster: there is no result and no sheet."))
     return render_template("exams/sheet.html", session=session, row=row, participant=member,
                            lines=participant_sheet(member), show_key=session.show_key != ShowKey.NEVER,
                            staff_view=False)

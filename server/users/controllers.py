@@ -17,6 +17,7 @@ from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role, User
+from server.spreadsheets import neutralise_row
 from server.users import operations, roster
 from server.users.forms import RosterCommitForm, RosterUploadForm, UserForm
 from server.users.util import roles_assignable_by, users_query
@@ -175,7 +176,7 @@ def roster_template(fmt: str):
     example = [["10001", "张三", code, "学员"], ["10002", "李四", code, "学员"]]
     if fmt == "csv":
         text = io.StringIO()
-        csv.writer(text).writerows([roster.TEMPLATE_HEADER, *example])
+        csv.writer(text).writerows(neutralise_row(row) for row in [roster.TEMPLATE_HEADER, *example])
         data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
         return send_file(data, mimetype="text/csv", as_attachment=True, download_name="roster.csv")
     if fmt == "xlsx":
@@ -183,7 +184,7 @@ def roster_template(fmt: str):
         sheet = workbook.active
         sheet.title = "名单"
         for row in [roster.TEMPLATE_HEADER, *example]:
-            sheet.append(row)
+            sheet.append(neutralise_row(row))
         data = io.BytesIO()
         workbook.save(data)
         data.seek(0)
