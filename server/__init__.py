@@ -51,8 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from server import access, cli, errors, i18n
+    from server import access, cli, errors, headers, i18n
 
+    headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     access.init_app(app)

@@ -82,6 +82,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
         "SESSION_COOKIE_SECURE": secure_cookies,
+        # Redirect HTTP to HTTPS and send Strict-Transport-Security (server/headers.py).
+        "EXAMHALL_FORCE_HTTPS": _flag("EXAMHALL_FORCE_HTTPS", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "12"))),

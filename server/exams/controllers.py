@@ -31,6 +31,7 @@ from server.exams.util import (
     visible_sessions,
 )
 from server.extensions import db
+from server.headers import no_store
 from server.models import Branch, Role
 from server.papers.models import Paper, ShowKey
 from server.papers.util import may_manage_paper, visible_papers
@@ -111,6 +112,7 @@ def show(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/results")
 @roles(*STAFF)
+@no_store
 def results(session_id: int):
     session = _session(session_id)
     sort = request.args.get("sort", "rank")
@@ -119,6 +121,7 @@ def results(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 @roles(*STAFF)
+@no_store
 def export_results(session_id: int, fmt: str):
     session = _session(session_id)
     results = session_results(session)
@@ -134,6 +137,7 @@ def export_results(session_id: int, fmt: str):
 
 @bp.route("/sessions/<int:session_id>/participants/<int:participant_id>")
 @roles(*STAFF)
+@no_store
 def participant(session_id: int, participant_id: int):
     session = _session(session_id)
     member = db.session.get(Participant, participant_id)
@@ -148,6 +152,7 @@ def participant(session_id: int, participant_id: int):
 
 @bp.route("/sessions/<int:session_id>/analysis")
 @roles(*STAFF)
+@no_store
 def analysis(session_id: int):
     session = _session(session_id)
     questions = {q.id: q for q in session.questions}
@@ -169,6 +174,7 @@ def _regrade_input(session: LiveSession) -> tuple[dict[int, str], dict[int, Void
 
 @bp.route("/sessions/<int:session_id>/regrade", methods=["GET", "POST"])
 @roles(*STAFF)
+@no_store
 def regrade(session_id: int):
     """Dry run, then apply: the regrade, the documents it supersedes and the reissue job are one
     transaction (documents listen to exams.signals.session_regraded)."""
@@ -196,12 +202,14 @@ def regrade(session_id: int):
 
 @bp.route("/my/results")
 @signed_in
+@no_store
 def my_results():
     return render_template("exams/my_results.html", participations=participations(current_user))
 
 
 @bp.route("/my/results/<int:participant_id>")
 @signed_in
+@no_store
 def my_sheet(participant_id: int):
     member = db.session.get(Participant, participant_id)
     if member is None or member.user_id != current_user.id:

@@ -16,6 +16,7 @@ from server.branches.util import visible_branches
 from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
+from server.headers import no_store
 from server.models import Branch, Role, User
 from server.spreadsheets import neutralise_row
 from server.users import operations, roster
@@ -63,6 +64,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def create():
     form = UserForm()
     form.branch_id.choices = [(b.id, "\u3000" * b.depth + f"{b.name} ({b.code})")
@@ -115,6 +117,7 @@ def _set_active(user_id: int, active: bool):
 
 @bp.route("/<int:user_id>/reset-password", methods=["POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def reset_password(user_id: int):
     user = _user_in_scope(user_id)
     try:
@@ -146,6 +149,7 @@ def import_roster():
 
 @bp.route("/import/commit", methods=["POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def commit_roster():
     form = RosterCommitForm()
     if not form.validate_on_submit():
