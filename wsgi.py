@@ -13,7 +13,6 @@ monkey.patch_all()
 
 import gc  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import socketio  # noqa: E402
@@ -33,8 +32,7 @@ def tune_garbage_collector() -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    host = os.environ.get("EXAMHALL_HOST", "127.0.0.1")
-    port = int(os.environ.get("EXAMHALL_PORT", "5000"))
+    host, port = app.config["EXAMHALL_HOST"], app.config["EXAMHALL_PORT"]
     print(f"Examhall is serving on http://{host}:{port}", flush=True)
     tune_garbage_collector()
     socketio.run(app, host=host, port=port)

@@ -260,8 +260,6 @@ class LiveNamespace(Namespace):
         if handler is None:
             return error("unknown_action")
         try:
-            # Where verification links point if the session ends without a request (a deadline).
-            session.base_url = request.url_root.rstrip("/")[:200]
             handler(session, data, moment)
             # Only the status: the dashboard learns the rest from events; building the whole
             # roster here would delay the question reaching thousands of trainees.

@@ -28,10 +28,15 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config and config.get("INSTANCE_PATH"):
         app.instance_path = config["INSTANCE_PATH"]
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, keys and uploads: the server's account's alone.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    from server import uploads
+
+    uploads.forget_expired(app.instance_path)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     from server.sessions import SessionInterface
 
@@ -46,13 +51,28 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from server import access, cli, errors, i18n
+    from server import access, cli, errors, headers, i18n
 
+    headers.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file 0600 before SQLite does (it would follow the umask, 0644
+    mostly); its journal and WAL files take the database file's permissions."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _init_extensions(app: Flask) -> None:

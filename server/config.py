@@ -4,8 +4,10 @@ Nothing secret lives in this file: SECRET_KEY is generated once into the instanc
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +38,29 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _listens_everywhere(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def public_base_url(config) -> str:
+    """Where the links printed in documents point: EXAMHALL_BASE_URL, else http://HOST:PORT of
+    this machine (a host that listens on every interface is named by the machine's name).
+
+    Configuration only: a request's Host header is the sender's to choose, and a document issued
+    in the background for one branch must not carry an address another user's request sent."""
+    if config.get("EXAMHALL_BASE_URL"):
+        return config["EXAMHALL_BASE_URL"]
+    host = config.get("EXAMHALL_HOST") or "127.0.0.1"
+    if _listens_everywhere(host):
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{config.get('EXAMHALL_PORT') or 5000}"
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the app's configuration from environment variables."""
     instance = Path(instance_path)
@@ -46,13 +71,19 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
-        # The public address (for links and QR codes).  Unset: taken from each request's Host.
+        # The public address: verification links printed in documents point there (unset: this
+        # machine's own address, public_base_url), and it is then the only websocket origin.
         "EXAMHALL_BASE_URL": (os.environ.get("EXAMHALL_BASE_URL") or "").rstrip("/") or None,
+        # Where `python wsgi.py` listens; also the single-machine default of the public address.
+        "EXAMHALL_HOST": os.environ.get("EXAMHALL_HOST") or "127.0.0.1",
+        "EXAMHALL_PORT": int(os.environ.get("EXAMHALL_PORT") or "5000"),
         # How many reverse proxies in front are trusted for X-Forwarded-For/-Proto/-Host.
         "EXAMHALL_PROXIES": int(os.environ.get("EXAMHALL_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
         "SESSION_COOKIE_SECURE": secure_cookies,
+        # Redirect HTTP to HTTPS and send Strict-Transport-Security (server/headers.py).
+        "EXAMHALL_FORCE_HTTPS": _flag("EXAMHALL_FORCE_HTTPS", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "12"))),

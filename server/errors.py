@@ -10,7 +10,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,10 @@ def _handle_http(exc: HTTPException):
     if status == 413:
         limit_mb = request.max_content_length // (1024 * 1024) if request.max_content_length else 0
         return _render(413, message=_("The upload is larger than %(mb)d MB.", mb=limit_mb))
-    return _render(status)
+    # A message our own abort(404, message) gives says more than the general one (other
+    # exceptions' descriptions, e.g. Flask-Limiter's limit, are not written for users).
+    described = exc.description if isinstance(exc, NotFound) and exc.description != NotFound.description else None
+    return _render(status, message=described)
 
 
 def _handle_unexpected(exc: Exception):

@@ -23,6 +23,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
+from server.spreadsheets import restore
+
 XLSX, TEXT = "xlsx", "text"
 
 # What went wrong with a whole file, and how to fix it; where is said apart (UploadError.where).
@@ -214,7 +216,8 @@ def table_from_rows(rows: list[list], columns: dict[str, Column], *, max_rows: i
 
     def text(values: list, key: str) -> str:
         position = found.get(key)
-        value = plain(values[position]) if position is not None and position < len(values) else ""
+        # Our own exports neutralise formula-like text (server/spreadsheets.py): undone here.
+        value = restore(plain(values[position])) if position is not None and position < len(values) else ""
         return unicodedata.normalize("NFKC", value).strip() if columns[key].nfkc else value
 
     table = Table(header_at + 1, found, [])

@@ -67,9 +67,9 @@ def import_file():
     name = (request.form.get("bank") or "").strip()
     if not name:
         return json_error(400, "missing_field", _("This field is required."), "bank")
-    bank = bank_by_name(name)
-    if bank is not None and not may_manage_bank(current_user, bank):
-        return json_error(403, "forbidden", _("You are not allowed to do this."), "bank")
+    # The importer's own branch's bank of that name, else a new one there: the answer is the same
+    # whether or not another branch has a bank so named.
+    bank = bank_by_name(name, current_user.branch)
     try:
         bank = bank or operations.create_bank(current_user, name, current_user.branch)
         outcome = operations.import_questions(bank, result, upload.filename or "")

@@ -14,7 +14,7 @@ from server.bank.formats.table import write_xlsx
 from server.bank.operations import import_into
 from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, questions_query
-from server.branches.util import head_office
+from server.branches.util import branch_by_code, head_office
 from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
@@ -70,11 +70,13 @@ def _emit(report: dict, as_json: bool) -> None:
 @bank_cli.command("export")
 @click.argument("bank_name")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def export_command(bank_name: str, path: Path):
+@click.option("--branch", "branch_code", help="The code of the branch that owns the bank (default: the head office).")
+def export_command(bank_name: str, path: Path, branch_code: str | None):
     """Write a bank to PATH (.xlsx or .gift)."""
-    bank = bank_by_name(bank_name)
+    owner = branch_by_code(branch_code) if branch_code else head_office()
+    bank = bank_by_name(bank_name, owner) if owner is not None else None
     if bank is None:
-        raise click.ClickException(f"no bank named {bank_name}")
+        raise click.ClickException(f"no bank named {bank_name} in branch {branch_code or 'head office'}")
     questions = list(db.session.scalars(questions_query(bank)))
     if path.suffix == ".gift":
         path.write_text(write_gift(questions, bank.name), encoding="utf-8")

@@ -31,6 +31,7 @@ from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role
+from server.spreadsheets import file_name
 from server.tables import UploadError
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -241,9 +242,9 @@ def export(bank_id: int, fmt: str):
     questions = list(db.session.scalars(questions_query(bank)))
     if fmt == "xlsx":
         return send_file(io.BytesIO(write_xlsx(questions, bank.name)), mimetype=XLSX, as_attachment=True,
-                         download_name=f"{bank.name}.xlsx")
+                         download_name=file_name(bank.name, ".xlsx"))
     if fmt == "gift":
         data = write_gift(questions, bank.name).encode("utf-8")
         return send_file(io.BytesIO(data), mimetype="text/plain; charset=utf-8", as_attachment=True,
-                         download_name=f"{bank.name}.gift.txt")
+                         download_name=file_name(bank.name, ".gift.txt"))
     abort(404)

@@ -21,10 +21,13 @@ question_tag = sa.Table(
 
 class QuestionBank(db.Model):
     """A named set of questions, owned by a branch: its invigilators (and admins) manage it;
-    staff of branches below may use it."""
+    staff of branches below may use it.  Names are unique within a branch (another branch's
+    names are none of its business)."""
+
+    __table_args__ = (sa.UniqueConstraint("branch_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

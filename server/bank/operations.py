@@ -22,8 +22,9 @@ def create_bank(actor: User | None, name: str, branch: Branch, description: str 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise OperationError(_("Give the bank a name of 1 to 100 characters."), field="name")
-    if bank_by_name(name) is not None:
-        raise OperationError(_("A bank named %(name)s already exists.", name=name), field="name")
+    if bank_by_name(name, branch) is not None:
+        raise OperationError(_("%(branch)s already has a bank named %(name)s.", branch=branch.name, name=name),
+                             field="name")
     bank = QuestionBank(name=name, branch=branch, description=description.strip(),
                         created_by_id=actor.id if actor else None)
     db.session.add(bank)
@@ -100,7 +101,7 @@ def import_into(actor: User | None, bank_name: str, owner: Branch, result: Parse
                 source_file: str) -> ImportOutcome:
     """Changes: creates the bank ``bank_name`` (owned by ``owner``) when it does not exist, then
     imports into it.  Does not commit."""
-    bank = bank_by_name(bank_name) or create_bank(actor, bank_name, owner)
+    bank = bank_by_name(bank_name, owner) or create_bank(actor, bank_name, owner)
     return import_questions(bank, result, source_file)
 
 

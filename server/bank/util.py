@@ -31,8 +31,10 @@ def visible_banks(user: User) -> list[QuestionBank]:
     return list(db.session.scalars(query))
 
 
-def bank_by_name(name: str) -> QuestionBank | None:
-    return db.session.scalar(sa.select(QuestionBank).where(QuestionBank.name == name.strip()))
+def bank_by_name(name: str, branch: Branch) -> QuestionBank | None:
+    """``branch``'s own bank called ``name`` (names are unique per branch)."""
+    return db.session.scalar(sa.select(QuestionBank).where(QuestionBank.name == name.strip(),
+                                                           QuestionBank.branch_id == branch.id))
 
 
 def questions_query(bank: QuestionBank | None, *, banks: list[QuestionBank] | None = None,

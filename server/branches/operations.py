@@ -29,10 +29,8 @@ def _check_code(code: str, branch: Branch | None = None) -> str:
         )
     existing = branch_by_code(code)
     if existing is not None and existing is not branch:
-        raise OperationError(
-            _("The code %(code)s is already used by %(name)s.", code=code, name=existing.name),
-            field="code",
-        )
+        # Codes are unique across the organisation; which branch holds it is not the asker's to know.
+        raise OperationError(_("The code %(code)s is already in use; choose another.", code=code), field="code")
     return code
 
 

@@ -24,7 +24,7 @@ def issue_command(session_id: int, processes: int | None):
         raise click.ClickException(f"no session {session_id}")
     if session.status != SessionStatus.ENDED:
         raise click.ClickException(f"session {session_id} has not ended; documents are issued after the end")
-    job = IssueJob(session_id=session.id, reason=IssueReason.MANUAL, base_url=operations.public_base_url(session))
+    job = IssueJob(session_id=session.id, reason=IssueReason.MANUAL, base_url=operations.public_base_url())
     db.session.add(job)
     commit()
     job = operations.run_job(job.id, processes=processes)

@@ -25,6 +25,7 @@ from server.exams.audit import audit
 from server.exams.models import SessionStatus
 from server.exams.util import managed_session, may_manage_session
 from server.extensions import db, limiter
+from server.headers import no_store
 from server.models import Role
 
 bp = Blueprint("documents", __name__)
@@ -75,6 +76,7 @@ def issue(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/documents.zip")
 @roles(*STAFF)
+@no_store
 def archive(session_id: int):
     session = managed_session(current_user, session_id)
     out = io.BytesIO()
@@ -111,6 +113,7 @@ def _may_download(document: IssuedDocument) -> bool:
 
 @bp.route("/documents/<int:document_id>.pdf")
 @signed_in
+@no_store
 def download(document_id: int):
     document = db.session.get(IssuedDocument, document_id)
     if document is None or not _may_download(document):

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 
 from pdfs.batch import Document, sign_all
-from server import PROJECT_ROOT
+from server import PROJECT_ROOT, config
 from server.database import after_commit
 from server.documents import pdf
 from server.documents.identity import issuer_name, signer_spec
@@ -55,19 +55,10 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:24]
 
 
-def public_base_url(session: LiveSession | None = None) -> str:
-    """Where verification links point: EXAMHALL_BASE_URL (set it in production), else the
-    address the current request came to, else the one staff last used to control ``session``
-    (stored with it: a timed paper ends in the background, maybe in another process), else
-    localhost."""
-    configured = current_app.config.get("EXAMHALL_BASE_URL")
-    if configured:
-        return configured
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    if session is not None and session.base_url:
-        return session.base_url
-    return "http://localhost:5000"
+def public_base_url() -> str:
+    """Where verification links point: from configuration only (server.config.public_base_url),
+    never from a request, whoever's it is."""
+    return config.public_base_url(current_app.config)
 
 
 @dataclass
@@ -222,7 +213,7 @@ def start_issuing(session: LiveSession, reason: IssueReason) -> IssueJob | None:
 
 
 def _queue(session: LiveSession, reason: IssueReason) -> IssueJob:
-    job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(session), heartbeat_at=utcnow())
+    job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(), heartbeat_at=utcnow())
     db.session.add(job)
     db.session.flush()
     return job

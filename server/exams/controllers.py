@@ -31,9 +31,11 @@ from server.exams.util import (
     visible_sessions,
 )
 from server.extensions import db
+from server.headers import no_store
 from server.models import Branch, Role
 from server.papers.models import Paper, ShowKey
 from server.papers.util import may_manage_paper, visible_papers
+from server.spreadsheets import file_name
 from server.tables import UploadError
 from server.users.roster import employee_numbers_in_file, pasted_employee_numbers
 
@@ -110,6 +112,7 @@ def show(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/results")
 @roles(*STAFF)
+@no_store
 def results(session_id: int):
     session = _session(session_id)
     sort = request.args.get("sort", "rank")
@@ -118,21 +121,23 @@ def results(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 @roles(*STAFF)
+@no_store
 def export_results(session_id: int, fmt: str):
     session = _session(session_id)
     results = session_results(session)
     if fmt == "xlsx":
         return send_file(io.BytesIO(exports.results_xlsx(results)), as_attachment=True,
-                         download_name=f"{session.title}-成绩.xlsx",
+                         download_name=file_name(f"{session.title}-成绩", ".xlsx"),
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt == "csv":
         return send_file(io.BytesIO(exports.results_csv(results)), as_attachment=True,
-                         download_name=f"{session.title}-成绩.csv", mimetype="text/csv")
+                         download_name=file_name(f"{session.title}-成绩", ".csv"), mimetype="text/csv")
     abort(404)
 
 
 @bp.route("/sessions/<int:session_id>/participants/<int:participant_id>")
 @roles(*STAFF)
+@no_store
 def participant(session_id: int, participant_id: int):
     session = _session(session_id)
     member = db.session.get(Participant, participant_id)
@@ -140,13 +145,14 @@ def participant(session_id: int, participant_id: int):
         abort(404)
     row = participant_row(session, member.id)
     if row is None:
-        abort(404)  # removed from the roster: no result
+        abort(404, _("This person was removed from the session's roster: there is no result and no sheet."))
     return render_template("exams/sheet.html", session=session, row=row, participant=member,
                            lines=participant_sheet(member), show_key=True, staff_view=True)
 
 
 @bp.route("/sessions/<int:session_id>/analysis")
 @roles(*STAFF)
+@no_store
 def analysis(session_id: int):
     session = _session(session_id)
     questions = {q.id: q for q in session.questions}
@@ -168,6 +174,7 @@ def _regrade_input(session: LiveSession) -> tuple[dict[int, str], dict[int, Void
 
 @bp.route("/sessions/<int:session_id>/regrade", methods=["GET", "POST"])
 @roles(*STAFF)
+@no_store
 def regrade(session_id: int):
     """Dry run, then apply: the regrade, the documents it supersedes and the reissue job are one
     transaction (documents listen to exams.signals.session_regraded)."""
@@ -195,12 +202,14 @@ def regrade(session_id: int):
 
 @bp.route("/my/results")
 @signed_in
+@no_store
 def my_results():
     return render_template("exams/my_results.html", participations=participations(current_user))
 
 
 @bp.route("/my/results/<int:participant_id>")
 @signed_in
+@no_store
 def my_sheet(participant_id: int):
     member = db.session.get(Participant, participant_id)
     if member is None or member.user_id != current_user.id:
@@ -210,7 +219,7 @@ def my_sheet(participant_id: int):
         abort(404)  # nothing, not even the key, before the session ends
     row = participant_row(session, member.id)
     if row is None:
-        abort(404)
+        abort(404, _("You were removed from this session's roster: there is no result and no sheet."))
     return render_template("exams/sheet.html", session=session, row=row, participant=member,
                            lines=participant_sheet(member), show_key=session.show_key != ShowKey.NEVER,
                            staff_view=False)

@@ -1,4 +1,5 @@
-"""Results as XLSX and CSV."""
+"""Results as XLSX and CSV; every cell goes through spreadsheets.neutralise (names are typed
+by the people they belong to, and must never run as a formula where the results are opened)."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from server.exams.results import SessionResults
+from server.spreadsheets import neutralise_row
 
 HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通过", "答题数", "用时(秒)"]
 RESULT_WORDS = {"passed": "通过", "failed": "未通过", "absent": "缺考"}
@@ -24,10 +26,10 @@ def header(results: SessionResults) -> list[str]:
 
 def result_rows(results: SessionResults) -> list[list]:
     bonus = _with_bonus(results)
-    return [[r.rank if r.rank is not None else "", r.employee_no, r.name, r.branch,
+    return [neutralise_row([r.rank if r.rank is not None else "", r.employee_no, r.name, r.branch,
              "" if r.absent else float(r.total), float(r.max_total), RESULT_WORDS[r.result],
              r.answered, round(r.seconds) if r.seconds is not None else "",
-             *([float(r.bonus)] if bonus else [])] for r in results.rows]
+             *([float(r.bonus)] if bonus else [])]) for r in results.rows]
 
 
 def results_xlsx(results: SessionResults) -> bytes:
@@ -42,8 +44,8 @@ def results_xlsx(results: SessionResults) -> bytes:
     summary = workbook.create_sheet("机构统计")
     summary.append(["机构", "参加人数", "缺考", "通过", "通过率", "平均分"])
     for branch in results.by_branch:
-        summary.append([branch["branch"], branch["count"], branch["absent"], branch["passed"],
-                        round(branch["pass_rate"], 4), round(float(branch["mean"]), 2)])
+        summary.append(neutralise_row([branch["branch"], branch["count"], branch["absent"], branch["passed"],
+                                       round(branch["pass_rate"], 4), round(float(branch["mean"]), 2)]))
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()

@@ -38,9 +38,6 @@ class LiveSession(db.Model):
     selection: Mapped[str] = mapped_column(sa.String(8), default=Selection.FIXED)
     shuffle_questions: Mapped[bool] = mapped_column(default=False)
     shuffle_options: Mapped[bool] = mapped_column(default=False)
-    # The address staff last used to control the session: verification links in documents
-    # issued when it ends in the background (a timed paper's deadline) point there.
-    base_url: Mapped[str | None] = mapped_column(sa.String(200))
     max_total: Mapped[Decimal] = mapped_column(Points, default=Decimal(0))
     # Moved on by whatever changes results (the end, a regrade): cached tables key on it.
     results_version: Mapped[int] = mapped_column(default=0)

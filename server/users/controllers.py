@@ -16,7 +16,9 @@ from server.branches.util import visible_branches
 from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
+from server.headers import no_store
 from server.models import Branch, Role, User
+from server.spreadsheets import neutralise_row
 from server.users import operations, roster
 from server.users.forms import RosterCommitForm, RosterUploadForm, UserForm
 from server.users.util import roles_assignable_by, users_query
@@ -62,6 +64,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def create():
     form = UserForm()
     form.branch_id.choices = [(b.id, "\u3000" * b.depth + f"{b.name} ({b.code})")
@@ -114,6 +117,7 @@ def _set_active(user_id: int, active: bool):
 
 @bp.route("/<int:user_id>/reset-password", methods=["POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def reset_password(user_id: int):
     user = _user_in_scope(user_id)
     try:
@@ -145,6 +149,7 @@ def import_roster():
 
 @bp.route("/import/commit", methods=["POST"])
 @roles(Role.ADMIN, Role.INVIGILATOR)
+@no_store
 def commit_roster():
     form = RosterCommitForm()
     if not form.validate_on_submit():
@@ -175,7 +180,7 @@ def roster_template(fmt: str):
     example = [["10001", "张三", code, "学员"], ["10002", "李四", code, "学员"]]
     if fmt == "csv":
         text = io.StringIO()
-        csv.writer(text).writerows([roster.TEMPLATE_HEADER, *example])
+        csv.writer(text).writerows(neutralise_row(row) for row in [roster.TEMPLATE_HEADER, *example])
         data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
         return send_file(data, mimetype="text/csv", as_attachment=True, download_name="roster.csv")
     if fmt == "xlsx":
@@ -183,7 +188,7 @@ def roster_template(fmt: str):
         sheet = workbook.active
         sheet.title = "名单"
         for row in [roster.TEMPLATE_HEADER, *example]:
-            sheet.append(row)
+            sheet.append(neutralise_row(row))
         data = io.BytesIO()
         workbook.save(data)
         data.seek(0)

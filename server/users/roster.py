@@ -22,7 +22,7 @@ from server.branches.util import branch_by_code
 from server.models import Branch, Role, User
 from server.tables import Column, UploadError
 from server.users.operations import clean_employee_no, employee_no_problem, name_problem
-from server.users.util import existing_employee_numbers, roles_assignable_by
+from server.users.util import registered_branches, roles_assignable_by
 
 MAX_ROWS = 20000
 
@@ -121,7 +121,7 @@ def role_from_text(text: str) -> Role | None:
 def check_roster(roster: Roster, actor: User) -> Roster:
     """Check every row against the database and ``actor``'s rights; adds issues, fills branch/role."""
     first_row: dict[str, int] = {}
-    registered = existing_employee_numbers([r.employee_no for r in roster.rows if r.employee_no])
+    registered = registered_branches([r.employee_no for r in roster.rows if r.employee_no])
     branches: dict[str, Branch | None] = {}
     allowed_roles = roles_assignable_by(actor)
     for row in roster.rows:
@@ -134,8 +134,12 @@ def check_roster(roster: Roster, actor: User) -> Roster:
         elif row.employee_no in first_row:
             issue("工号", _("Duplicate employee number %(no)s: also on row %(row)d.",
                            no=row.employee_no, row=first_row[row.employee_no]))
-        elif row.employee_no in registered:
+        elif row.employee_no in registered and in_scope(actor, registered[row.employee_no]):
             issue("工号", _("Duplicate employee number %(no)s: already registered.", no=row.employee_no))
+        elif row.employee_no in registered:
+            # Someone outside the importer's branches: who, or where, is not theirs to know.
+            issue("工号", _("Employee number %(no)s cannot be registered from here. Check the number; if it "
+                           "is right, ask the exam office above your branch.", no=row.employee_no))
         if row.employee_no:
             first_row.setdefault(row.employee_no, row.row)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from server.access import within_scope
 from server.extensions import db
@@ -24,11 +25,13 @@ def users_query(actor: User, *, branch: Branch | None = None, role: str | None =
     return query
 
 
-def existing_employee_numbers(numbers: list[str]) -> set[str]:
-    found: set[str] = set()
+def registered_branches(numbers: list[str]) -> dict[str, Branch]:
+    """The employee numbers among ``numbers`` already registered, with the branch of each."""
+    found: dict[str, Branch] = {}
     for start in range(0, len(numbers), 500):
         chunk = numbers[start : start + 500]
-        found.update(db.session.scalars(sa.select(User.employee_no).where(User.employee_no.in_(chunk))))
+        found.update((user.employee_no, user.branch) for user in db.session.scalars(
+            sa.select(User).where(User.employee_no.in_(chunk)).options(joinedload(User.branch))))
     return found
 
 

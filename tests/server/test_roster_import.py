@@ -242,3 +242,15 @@ def test_a_broken_workbook_is_the_same_coded_error_for_every_upload(app, client,
                       data={"file": (io.BytesIO(BROKEN_WORKBOOK), "题库.xlsx"), "bank": "x"})
     assert api.status_code == 422
     assert api.json["error"] == {"code": "bad_workbook", "message": BROKEN_WORKBOOK_TEXT, "field": "file"}
+
+
+def test_a_roster_says_already_registered_only_of_people_the_importer_manages(client, auth, people):
+    auth.login("J100")  # invigilator at BJ
+    rows = [HEADER, ["T100", "海淀老员工", "BJ-HD", "学员"],  # row 2: BJ-HD, theirs
+            ["T200", "上海老员工", "BJ-HD", "学员"],           # row 3: registered at SH
+            ["99999", "没人用过", "BJ-HD", "学员"]]            # row 4: free
+    page = _upload(client, _xlsx(rows)).get_data(as_text=True)
+    messages = {row: message for row, _column, message in _issues(page)}
+    assert "已登记" in messages["2"]
+    assert "3" in messages and not any(word in messages["3"] for word in ("已登记", "上海", "SH"))
+    assert "4" not in messages

@@ -20,6 +20,7 @@ from server.bank.formats.common import (
     letters_value,
     type_from_word,
 )
+from server.spreadsheets import neutralise_row
 
 HEADER = ["题型", "题干", *LETTERS, "答案", "解析", "标签"]
 TYPE_WORDS = {QuestionType.JUDGE: "判断", QuestionType.SINGLE: "单选", QuestionType.MULTI: "多选"}
@@ -32,6 +33,7 @@ COLUMNS = {
     "tags": tables.Column(("标签", "tags", "tag")),
     **{letter: tables.Column((letter, f"选项{letter}")) for letter in LETTERS},
 }
+_NOT_IN_SHEET_TITLES = str.maketrans({c: " " for c in "\\/?*[]:"})
 _TAG_SEPARATORS = str.maketrans({"、": ",", "，": ",", ";": ",", "；": ",", "|": ","})
 
 
@@ -75,7 +77,7 @@ def write_xlsx(questions, title: str = "题库") -> bytes:
     explanation, tags); an empty list gives the blank template with two example rows."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31] or "题库"
+    sheet.title = sheet_title(title) or "题库"
     sheet.append(HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -85,7 +87,7 @@ def write_xlsx(questions, title: str = "题库") -> bytes:
          "ABD", "贷款是资产业务。", "示例,存款"],
     ]
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(row))
     widths = {"A": 8, "B": 60, "I": 8, "J": 30, "K": 16}
     for column in "CDEFGH":
         widths[column] = 24
@@ -97,6 +99,11 @@ def write_xlsx(questions, title: str = "题库") -> bytes:
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()
+
+
+def sheet_title(title: str) -> str:
+    """``title`` as Excel allows a sheet's name: at most 31 characters, none of \\ / ? * [ ] :"""
+    return title.translate(_NOT_IN_SHEET_TITLES).strip("'").strip()[:31]
 
 
 def _as_row(question) -> list[str]:
