@@ -14,6 +14,7 @@ Nothing here imports Flask.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import subprocess
@@ -135,14 +136,14 @@ class ProcessPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def run(self, function: Callable[..., T], *args, **kwargs) -> T:
+    def run(self, function: Callable[..., T], *args, seconds: float | None = None, **kwargs) -> T:
         payload = pickle.dumps((function, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         slots = self._semaphore()
         with slots:
             worker = self._idle.pop() if self._idle else _Worker(self.limits.memory_mb)
             healthy = False
             try:
-                result = worker.run(payload, self.limits.seconds)
+                result = worker.run(payload, min(seconds or self.limits.seconds, self.limits.seconds))
                 healthy = True
                 return result
             except LimitExceeded:
@@ -170,6 +171,7 @@ class ProcessPool:
 
 
 _pool = ProcessPool(Limits())
+atexit.register(lambda: _pool.close())  # workers end with the server
 
 
 def configure(limits: Limits) -> None:
@@ -180,14 +182,15 @@ def configure(limits: Limits) -> None:
         old.close()
 
 
-def in_process(function: Callable[..., T], *args, **kwargs) -> T:
+def in_process(function: Callable[..., T], *args, seconds: float | None = None, **kwargs) -> T:
     """``function(*args, **kwargs)`` in a worker process; the calling greenlet waits, the loop runs.
 
     ``function`` must be a module-level function and its arguments and result picklable.  An
-    exception it raises is raised here; LimitExceeded when it takes longer than the time limit,
-    needs more than the memory limit, or its worker dies (the worker is replaced).
+    exception it raises is raised here; LimitExceeded when it takes longer than the time limit
+    (or ``seconds``, when shorter), needs more than the memory limit, or its worker dies (the
+    worker is replaced).
     """
-    return _pool.run(function, *args, **kwargs)
+    return _pool.run(function, *args, seconds=seconds, **kwargs)
 
 
 # --- inside a worker ----------------------------------------------------------------------------
