@@ -15,11 +15,13 @@ Nothing here imports Flask.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pickle
-import subprocess
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -42,6 +44,42 @@ def in_thread(function: Callable[..., T], *args, **kwargs) -> T:
     if pool.maxsize != THREADS:
         pool.maxsize = THREADS
     return pool.apply(function, args, kwargs)
+
+
+# --- watching the loop ---------------------------------------------------------------------------
+
+
+class LoopWatch:
+    """A greenlet that wakes every ``interval`` seconds and records how late it woke: the longest
+    time the loop was held by something that should have been offloaded.  /healthz reports (and
+    restarts) the worst since its previous report."""
+
+    def __init__(self, interval: float = 0.01):
+        self.interval = interval
+        self.worst = 0.0
+        self.since = time.monotonic()
+        self._greenlet = None
+
+    def start(self) -> LoopWatch:
+        import gevent
+
+        self._greenlet = gevent.spawn(self._run)
+        return self
+
+    def _run(self) -> None:
+        import gevent
+
+        while True:
+            before = time.perf_counter()
+            gevent.sleep(self.interval)
+            self.worst = max(self.worst, time.perf_counter() - before - self.interval)
+
+    def report(self) -> dict:
+        """The worst stall (ms) since the previous report, and over how many seconds; restarts."""
+        now = time.monotonic()
+        report = {"max_stall_ms": round(self.worst * 1000, 1), "seconds": round(now - self.since, 1)}
+        self.worst, self.since = 0.0, now
+        return report
 
 
 # --- worker processes ---------------------------------------------------------------------------
@@ -77,6 +115,48 @@ def _cooperative() -> bool:
     return monkey.is_module_patched("select")
 
 
+def _call(function: Callable[..., T], *args) -> T:
+    return function(*args)
+
+
+class _Process:
+    """A worker interpreter started with posix_spawn: the fork and exec happen in C, so nothing
+    runs in a copy of the server (gevent's Popen runs Python in the forked child, and held the loop
+    for ~0.5 s in a large server)."""
+
+    def __init__(self, argv: list[str], pass_fds: tuple[int, ...]):
+        for fd in pass_fds:
+            os.set_inheritable(fd, True)  # only these; every other descriptor is close-on-exec
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `server` is
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.pid = os.posix_spawn(sys.executable, argv, env)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._reap(os.WNOHANG)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        while self.returncode is None:
+            self._reap(0)
+        return self.returncode
+
+    def _reap(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, options)
+        except ChildProcessError:  # the loop's SIGCHLD watcher reaped it already
+            self.returncode = -1
+            return
+        if pid:
+            self.returncode = os.waitstatus_to_exitcode(status)
+
+
 class _Worker:
     """One worker interpreter and the two pipes to it."""
 
@@ -84,10 +164,8 @@ class _Worker:
         job_read, job_write = os.pipe()
         result_read, result_write = os.pipe()
         try:
-            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-                [sys.executable, "-m", "server.offload", str(job_read), str(result_write), str(memory_mb)],
-                pass_fds=(job_read, result_write), stdin=subprocess.DEVNULL, close_fds=True,
-                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            self.process = _Process([sys.executable, "-m", "server.offload", str(job_read), str(result_write),
+                                     str(memory_mb)], pass_fds=(job_read, result_write))
         finally:
             os.close(job_read)
             os.close(result_write)
@@ -95,12 +173,15 @@ class _Worker:
         self.results = Connection(result_read, writable=False)
 
     def run(self, payload: bytes, seconds: float):
-        """Send one pickled job and wait (without blocking the loop) for its outcome."""
-        self.jobs.send_bytes(payload)
+        """Send one pickled job and wait (without blocking the loop) for its outcome.  The pipes are
+        written and read on a native thread: a payload larger than the pipe's buffer waits there
+        until the worker reads it (a new one first starts its interpreter: ~0.3 s)."""
+        blocking = in_thread if _cooperative() else _call
+        blocking(self.jobs.send_bytes, payload)
         if not self._readable(seconds):
             raise LimitExceeded("time", f"{seconds:g} s")
         try:
-            status, value = pickle.loads(self.results.recv_bytes())  # noqa: S301 (our worker's pipe)
+            status, value = pickle.loads(blocking(self.results.recv_bytes))  # noqa: S301 (our worker's pipe)
         except (EOFError, OSError):
             code = self.process.wait()
             raise LimitExceeded("crashed", f"exit status {code}") from None

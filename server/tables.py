@@ -54,6 +54,7 @@ MESSAGES = {
     "too_many_columns": _l("This row has more than %(n)d columns. Delete the columns to the right of the "
                            "table (or copy the table into a new sheet) and upload it again."),
     "too_complex": _l("The file could not be read within the %(limit)s limit. Split it into smaller files."),
+    "too_many_questions": _l("The file has more than %(n)d questions. Split it into several files."),
     "empty_cell": _l("This cell is empty; fill it in or delete the row."),
     "no_questions": _l("No questions were found in the file."),
 }

@@ -69,6 +69,11 @@ class Roster:
     error: UploadError | None = None  # the file could not be read: no rows, no issues
 
     @property
+    def bad_rows(self) -> set[int]:
+        """The rows with an issue (a set: the preview asks for every row, 20,000 at most)."""
+        return {issue.row for issue in self.issues}
+
+    @property
     def valid(self) -> bool:
         return self.error is None and not self.issues and bool(self.rows)
 
