@@ -17,6 +17,7 @@ import os  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import socketio  # noqa: E402
+from server.offload import LoopWatch  # noqa: E402
 
 app = create_app()
 
@@ -37,4 +38,5 @@ if __name__ == "__main__":
     port = int(os.environ.get("EXAMHALL_PORT", "5000"))
     print(f"Examhall is serving on http://{host}:{port}", flush=True)
     tune_garbage_collector()
+    app.extensions["loop_watch"] = LoopWatch().start()  # /healthz reports the loop's worst stall
     socketio.run(app, host=host, port=port)
