@@ -16,6 +16,7 @@ import logging  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import socketio  # noqa: E402
+from server.offload import LoopWatch  # noqa: E402
 
 app = create_app()
 
@@ -35,4 +36,5 @@ if __name__ == "__main__":
     host, port = app.config["EXAMHALL_HOST"], app.config["EXAMHALL_PORT"]
     print(f"Examhall is serving on http://{host}:{port}", flush=True)
     tune_garbage_collector()
+    app.extensions["loop_watch"] = LoopWatch().start()  # /healthz reports the loop's worst stall
     socketio.run(app, host=host, port=port)

@@ -195,7 +195,8 @@ def check_signature(pdf: bytes, trust_roots_pem: bytes) -> SignatureCheck:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+        # RecursionError: objects nested deeper than any real PDF (a hostile file), not a crash.
         return SignatureCheck(False, error=f"not a readable PDF: {exc}")
     if not embedded:
         return SignatureCheck(False, error="the PDF carries no signature")

@@ -51,7 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from server import access, cli, errors, headers, i18n
+    from server import access, cli, errors, headers, i18n, offload
+
+    offload.configure(offload.Limits.from_config(app.config))
 
     headers.init_app(app)
     i18n.init_app(app)

@@ -119,6 +119,11 @@ def from_environment(instance_path: str) -> dict:
         "DOCUMENTS_PROCESSES": int(os.environ.get("DOCUMENTS_PROCESSES") or 0) or None,
         "DOCUMENTS_INLINE": _flag("DOCUMENTS_INLINE", False),
         "DOCUMENTS_AUTO_ISSUE": _flag("DOCUMENTS_AUTO_ISSUE", True),  # when a session ends or is regraded
+        # Parsing strangers' files runs in worker processes (server/offload.py): how many at once,
+        # and each job's wall-time and memory limit.
+        "EXAMHALL_OFFLOAD_WORKERS": int(os.environ.get("EXAMHALL_OFFLOAD_WORKERS") or 2),
+        "EXAMHALL_OFFLOAD_SECONDS": float(os.environ.get("EXAMHALL_OFFLOAD_SECONDS") or 20),
+        "EXAMHALL_OFFLOAD_MEMORY_MB": int(os.environ.get("EXAMHALL_OFFLOAD_MEMORY_MB") or 512),
         "VERIFY_LIMIT": os.environ.get("VERIFY_LIMIT", "30 per minute;300 per hour"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("EXAMHALL_TIMEZONE", "Asia/Shanghai"),

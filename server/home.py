@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
 from pdfs.fonts import cjk_font
@@ -34,4 +34,5 @@ def index():
 @public
 def health():
     db.session.execute(sa.text("select 1"))
-    return jsonify(status="ok")
+    watch = current_app.extensions.get("loop_watch")  # the gevent server's (wsgi.py), not the tests' app
+    return jsonify(status="ok", loop=watch.report()) if watch else jsonify(status="ok")

@@ -8,6 +8,11 @@ it; columns are matched loosely (NFKC, case, spaces and a byte-order mark ignore
 names each column accepts.  Rows are numbered as Excel shows them (the header of a plain table
 is row 1); blank rows are skipped.
 
+Rows are streamed and the limits hold as they are read: at most MAX_COLUMNS columns and the
+caller's max_rows; a workbook's declared size (<dimension ref="A1:XFD3000"/>) is not trusted, as
+openpyxl pads every row to it.  Reading runs in a worker process (``in_worker``: server/offload.py),
+never on the live event loop, and a file that takes too long or too much memory is an UploadError.
+
 Nothing here knows a request or the database.  Messages are lazy translations: English outside a
 request, the user's language inside one.
 """
@@ -17,15 +22,20 @@ import csv
 import io
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
 from server.spreadsheets import restore
+from server.offload import LimitExceeded, in_process
 
 XLSX, TEXT = "xlsx", "text"
+MAX_COLUMNS = 256  # as old Excel; the templates have at most 12
+T = TypeVar("T")
 
 # What went wrong with a whole file, and how to fix it; where is said apart (UploadError.where).
 MESSAGES = {
@@ -42,6 +52,10 @@ MESSAGES = {
                           "blank) must name at least the columns %(required)s."),
     "no_data": _l("The file has a header but nothing below it."),
     "too_many_rows": _l("The file has more than %(n)d rows. Split it into several files."),
+    "too_many_columns": _l("This row has more than %(n)d columns. Delete the columns to the right of the "
+                           "table (or copy the table into a new sheet) and upload it again."),
+    "too_complex": _l("The file could not be read within the %(limit)s limit. Split it into smaller files."),
+    "too_many_questions": _l("The file has more than %(n)d questions. Split it into several files."),
     "empty_cell": _l("This cell is empty; fill it in or delete the row."),
     "no_questions": _l("No questions were found in the file."),
 }
@@ -120,32 +134,55 @@ def decode_text(data: bytes) -> str:
     raise UploadError("bad_encoding", line=line)
 
 
-def xlsx_rows(data: bytes) -> list[list]:
-    """The first sheet's rows of cell values; UploadError("bad_workbook") for a broken workbook."""
+def xlsx_rows(data: bytes) -> Iterator[list]:
+    """The first sheet's rows of cell values, as they are read; UploadError("bad_workbook") for a
+    broken workbook.  Trailing empty cells are dropped; a row wider than MAX_COLUMNS stops the read."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError):
         raise UploadError("bad_workbook") from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the declared size is the file's claim; rows are as wide as their cells
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            width = len(values)
+            while width and values[width - 1] is None:
+                width -= 1
+            if width > MAX_COLUMNS:
+                raise UploadError("too_many_columns", row=number, n=MAX_COLUMNS)
+            yield list(values[:width])
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError):
+        raise UploadError("bad_workbook") from None
+    finally:
+        workbook.close()
 
 
-def csv_rows(text: str) -> list[list[str]]:
+def csv_rows(text: str) -> Iterator[list[str]]:
     """Comma- or tab-separated, whichever the first line uses more (Excel's "Unicode text" is tabs)."""
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return list(reader)
+        for values in reader:
+            if len(values) > MAX_COLUMNS:
+                raise UploadError("too_many_columns", line=reader.line_num, n=MAX_COLUMNS)
+            yield values
     except csv.Error as error:
         raise UploadError("bad_csv", line=reader.line_num, error=str(error)) from None
 
 
-def raw_rows(data: bytes) -> list[list]:
-    """The file's rows of cells, whatever it is."""
+def raw_rows(data: bytes) -> Iterator[list]:
+    """The file's rows of cells, whatever it is, as they are read."""
     return xlsx_rows(data) if sniff(data) == XLSX else csv_rows(decode_text(data))
+
+
+def in_worker(function: Callable[..., T], *args, **kwargs) -> T:
+    """``function`` (a reader of uploads) in a worker process, off the live event loop.  A file
+    that needs more than the worker's time or memory is UploadError("too_complex")."""
+    try:
+        return in_process(function, *args, **kwargs)
+    except LimitExceeded as exceeded:
+        raise UploadError("too_complex", limit=exceeded.detail) from None
 
 
 # --- rows to a table ----------------------------------------------------------------------------
@@ -193,15 +230,21 @@ def header_key(value) -> str:
 
 def read_table(data: bytes, columns: dict[str, Column], *, max_rows: int | None = None) -> Table:
     """The uploaded file as rows of the wanted ``columns``.  Raises UploadError when the file
-    cannot be read, has no header, lacks a required column, has no rows or more than ``max_rows``."""
+    cannot be read, has no header, lacks a required column, has no rows, more than ``max_rows``
+    or a row wider than MAX_COLUMNS.  CPU-heavy: call it through ``in_worker`` on the server."""
     return table_from_rows(raw_rows(data), columns, max_rows=max_rows)
 
 
-def table_from_rows(rows: list[list], columns: dict[str, Column], *, max_rows: int | None = None) -> Table:
-    header_at = next((i for i, row in enumerate(rows) if any(plain(c) for c in row)), None)
+def table_from_rows(rows: Iterable[list], columns: dict[str, Column], *, max_rows: int | None = None) -> Table:
+    rows = iter(rows)
+    header_at, header = None, None
+    for index, row in enumerate(rows):
+        if any(plain(c) for c in row):
+            header_at, header = index, row
+            break
     if header_at is None:
         raise UploadError("no_rows")
-    headers = [header_key(h) for h in rows[header_at]]
+    headers = [header_key(h) for h in header]
     found: dict[str, int] = {}
     for key, column in columns.items():
         wanted = {header_key(name) for name in column.names}
@@ -221,7 +264,7 @@ def table_from_rows(rows: list[list], columns: dict[str, Column], *, max_rows: i
         return unicodedata.normalize("NFKC", value).strip() if columns[key].nfkc else value
 
     table = Table(header_at + 1, found, [])
-    for number, values in enumerate(rows[header_at + 1 :], start=header_at + 2):
+    for number, values in enumerate(rows, start=header_at + 2):
         if not any(plain(c) for c in values):
             continue
         if max_rows is not None and len(table.rows) == max_rows:

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from server import tables
 from server.access import roles
 from server.bank import formats, operations
 from server.bank.models import QuestionBank
@@ -59,7 +60,7 @@ def import_file():
     if fmt not in ("auto", *formats.FORMATS):
         return json_error(400, "invalid", _("Unknown format %(format)s.", format=fmt), "format")
     try:
-        result = formats.parse(upload.read(), upload.filename or "", fmt)
+        result = tables.in_worker(formats.parse, upload.read(), upload.filename or "", fmt)
     except UploadError as error:
         return jsonify(upload_error_report(error)), 422
     if request.form.get("dry_run", "0") in ("1", "true", "yes"):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grading import judge_label
-from server import uploads
+from server import tables, uploads
 from server.access import require_in_scope, roles
 from server.auth.forms import EmptyForm
 from server.bank import formats, operations
@@ -120,7 +120,7 @@ def import_upload():
     if form.validate_on_submit():
         filename, data = form.file.data.filename or "upload", form.file.data.read()
         try:
-            result = formats.parse(data, filename, form.format.data)
+            result = tables.in_worker(formats.parse, data, filename, form.format.data)
         except UploadError as error:
             form.file.errors.append(str(error))
         else:
@@ -142,7 +142,7 @@ def import_commit():
         return redirect(url_for("bank.import_upload"))
     filename, data = stashed
     try:
-        result = formats.parse(data, filename, form.format.data or "auto")
+        result = tables.in_worker(formats.parse, data, filename, form.format.data or "auto")
     except UploadError as error:  # read at the preview; only a changed format choice gets here
         flash(str(error), "error")
         return redirect(url_for("bank.import_upload"))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pdfs.fonts import cjk_font
-from pdfs.signing import check_signature
+from pdfs.signing import SignatureCheck, check_signature
 from server.access import public, roles, signed_in
 from server.database import commit
 from server.documents import operations
@@ -27,10 +27,12 @@ from server.exams.util import managed_session, may_manage_session
 from server.extensions import db, limiter
 from server.headers import no_store
 from server.models import Role
+from server.offload import LimitExceeded, in_process, in_thread
 
 bp = Blueprint("documents", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
 PDF_MAGIC = b"%PDF-"
+UNKNOWN_FILE_SECONDS = 5  # a file that is none of ours gets this long for its signature to be read
 
 
 def _verify_limit() -> str:
@@ -204,10 +206,18 @@ def verify_form():
     if not data.startswith(PDF_MAGIC):
         flash(_("Choose the PDF file you received from Examhall."), "error")
         return render_template("documents/verify.html", result=None, check=None), 400
-    check = check_signature(data, signer_spec().authority_pem())
-    document = db.session.scalar(sa.select(IssuedDocument).where(
-        IssuedDocument.sha256 == hashlib.sha256(data).hexdigest()))
+    # The hash first (hashlib releases the GIL): only a file we issued gets the full time to check.
+    digest = in_thread(lambda: hashlib.sha256(data).hexdigest())
+    document = db.session.scalar(sa.select(IssuedDocument).where(IssuedDocument.sha256 == digest))
     result = verification(document, document.code if document else "")
+    try:
+        # pyHanko's reader is Python: a hostile PDF (100,000 form fields, arrays nested 200,000
+        # deep) takes seconds of CPU, so it is read in a worker, never on the live event loop.
+        check = in_process(check_signature, data, signer_spec().authority_pem(),
+                           seconds=None if document else UNKNOWN_FILE_SECONDS)
+    except LimitExceeded:
+        check = SignatureCheck(False, error="unreadable")
+        flash(_("The file could not be read: it is not a document Examhall issued, or it is damaged."), "error")
     if not check.ok and result["status"] == "valid":
         result["status"] = "invalid"
     return render_template("documents/verify.html", result=result, check=check)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from pdfs.signing import SignerSpec, ensure_authority
+from pdfs.signing import SIGNER_KEY, SignerSpec, ensure_authority
 from server.branches.util import head_office
+from server.offload import in_process
 
 
 def issuer_name() -> str:
@@ -28,5 +29,6 @@ def signer_spec() -> SignerSpec:
         return SignerSpec(pkcs12=Path(config["EXAMHALL_SIGNING_PKCS12"]),
                           passphrase=passphrase.encode() if passphrase else None, timestamp_url=tsa)
     folder = Path(current_app.instance_path) / "signing"
-    ensure_authority(folder, issuer_name())
+    if not (folder / SIGNER_KEY).exists():  # made once: 3072-bit RSA keys take ~1 s of CPU, off the loop
+        in_process(ensure_authority, folder, issuer_name())
     return SignerSpec(folder=folder, timestamp_url=tsa)

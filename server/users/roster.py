@@ -69,6 +69,11 @@ class Roster:
     error: UploadError | None = None  # the file could not be read: no rows, no issues
 
     @property
+    def bad_rows(self) -> set[int]:
+        """The rows with an issue (a set: the preview asks for every row, 20,000 at most)."""
+        return {issue.row for issue in self.issues}
+
+    @property
     def valid(self) -> bool:
         return self.error is None and not self.issues and bool(self.rows)
 
@@ -77,7 +82,7 @@ def parse_roster(data: bytes) -> Roster:
     """Read the file into rows; a file that cannot be read is the roster's ``error``."""
     roster = Roster()
     try:
-        table = tables.read_table(data, COLUMNS, max_rows=MAX_ROWS)
+        table = tables.in_worker(tables.read_table, data, COLUMNS, max_rows=MAX_ROWS)
     except UploadError as error:
         roster.error = error
         return roster
@@ -100,7 +105,7 @@ def employee_numbers_in_file(data: bytes) -> list[str]:
     bulk registration cleans them.  Raises UploadError when the file cannot be read, has no 工号
     column, or has a row without one: a person is never left out silently."""
     numbers = []
-    for row in tables.read_table(data, {"employee_no": EMPLOYEE_NO}, max_rows=MAX_ROWS).rows:
+    for row in tables.in_worker(tables.read_table, data, {"employee_no": EMPLOYEE_NO}, max_rows=MAX_ROWS).rows:
         number = clean_employee_no(row["employee_no"])
         if not number:
             raise UploadError("empty_cell", row=row.number, column=EMPLOYEE_NO.names[0])

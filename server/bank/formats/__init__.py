@@ -21,6 +21,7 @@ from server.tables import UploadError
 __all__ = ["FORMATS", "ParseIssue", "ParseResult", "ParsedQuestion", "QuestionType", "detect_format", "parse"]
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_QUESTIONS = 20000  # per file: a preview of more would be a page no one reads, and costly to build
 
 
 def detect_format(filename: str, data: bytes) -> str:
@@ -72,4 +73,6 @@ def parse(data: bytes, filename: str = "", fmt: str = "auto") -> ParseResult:
 def _nonempty(result: ParseResult) -> ParseResult:
     if not result.questions and not result.issues:
         raise UploadError("no_questions")
+    if len(result.questions) + len(result.issues) > MAX_QUESTIONS:
+        raise UploadError("too_many_questions", n=MAX_QUESTIONS)
     return result

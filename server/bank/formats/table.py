@@ -34,6 +34,7 @@ COLUMNS = {
     **{letter: tables.Column((letter, f"选项{letter}")) for letter in LETTERS},
 }
 _NOT_IN_SHEET_TITLES = str.maketrans({c: " " for c in "\\/?*[]:"})
+MAX_ROWS = 20000  # questions per file
 _TAG_SEPARATORS = str.maketrans({"、": ",", "，": ",", ";": ",", "；": ",", "|": ","})
 
 
@@ -41,7 +42,7 @@ def read_table(data: bytes) -> ParseResult:
     """The questions of an .xlsx or CSV file in the template's columns.  Raises UploadError for a
     file that cannot be read or lacks 题型, 题干 or 答案."""
     result = ParseResult()
-    for count, row in enumerate(tables.read_table(data, COLUMNS).rows, start=1):
+    for count, row in enumerate(tables.read_table(data, COLUMNS, max_rows=MAX_ROWS).rows, start=1):
         outcome = _row(str(count), row.number, row.cells)
         (result.issues if isinstance(outcome, ParseIssue) else result.questions).append(outcome)
     return result
