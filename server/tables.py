@@ -30,8 +30,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
-from server.spreadsheets import restore
 from server.offload import LimitExceeded, in_process
+from server.spreadsheets import restore
 
 XLSX, TEXT = "xlsx", "text"
 MAX_COLUMNS = 256  # as old Excel; the templates have at most 12
