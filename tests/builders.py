@@ -4,11 +4,13 @@ imports another test module (tests/test_layout.py checks), so shared things live
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
 import sqlalchemy as sa
+from openpyxl import Workbook
 
 from pdfs.certificate import CertificateData
 from server.exams import operations as exams
@@ -68,3 +70,13 @@ BANK_TEXT = """判断题
 5. 属于存款的有（）A.活期 B.定期 C.贷款 D.通知存款 答案: ABD
 6. 柜员应当（）A.双人复核 B.泄露信息 C.保管印章 D.轧账 答案: ACD
 """
+
+
+def xlsx(rows: Sequence[Sequence]) -> bytes:
+    """A workbook whose first sheet holds ``rows``, as an office would upload it."""
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(list(row))
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()

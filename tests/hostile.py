@@ -7,20 +7,9 @@ import io
 import re
 import zipfile
 
-from openpyxl import Workbook
-
-from tests.builders import BANK_TEXT
+from tests.builders import BANK_TEXT, xlsx
 
 ROSTER_HEADER = ["工号", "姓名", "机构代码", "角色"]
-
-
-def xlsx(rows: list[list]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def xlsx_declaring(ref: str = "A1:XFD3000", rows: int = 3000) -> bytes:

@@ -6,25 +6,16 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from server.auth.operations import issue_token
 from server.database import commit
 from server.extensions import db
 from server.models import User
 from server.tables import UploadError
+from tests.builders import xlsx
 from tests.conftest import Auth
 
 TOKEN = re.compile(r'name="token" type="hidden" value="([0-9a-f]{32})"')
-
-
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    data = io.BytesIO()
-    workbook.save(data)
-    return data.getvalue()
 
 
 def _csv(rows, encoding="utf-8") -> bytes:
@@ -54,7 +45,7 @@ def test_a_valid_xlsx_is_previewed_then_committed(client, auth, people):
     before = _user_count()
     rows = [HEADER, [50001, "陈一", "BJ-HD", "学员"], ["50002", "林二", "SH", ""],
             ["50003", "黄三", "BJ", "监考员"]]
-    preview = _upload(client, _xlsx(rows))
+    preview = _upload(client, xlsx(rows))
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "全部 3 行均无误" in page and "陈一" in page and "海淀支行" in page
@@ -105,7 +96,7 @@ def test_every_bad_row_is_reported_with_its_row_number_and_nothing_is_written(cl
         [None, None, None, None],              # row 8: blank, skipped
         ["70 08", "空格工号", "SH", "学员"],     # row 9: bad employee number
     ]
-    response = _upload(client, _xlsx(rows))
+    response = _upload(client, xlsx(rows))
     page = response.get_data(as_text=True)
     issues = _issues(page)
     assert [(row, column) for row, column, _message in issues] == [
@@ -148,7 +139,7 @@ def test_uploads_over_the_size_limit_are_refused(app, client, auth, people):
 
 def test_commit_checks_the_file_again(client, auth, people, org, make_user):
     auth.login("A001")
-    page = _upload(client, _xlsx([HEADER, ["80001", "甲", "SH", "学员"], ["80002", "乙", "SH", "学员"]]))
+    page = _upload(client, xlsx([HEADER, ["80001", "甲", "SH", "学员"], ["80002", "乙", "SH", "学员"]]))
     token = TOKEN.search(page.get_data(as_text=True)).group(1)
     make_user("80002", org["SH"])  # registered by someone else meanwhile
     before = _user_count()
@@ -161,7 +152,7 @@ def test_commit_checks_the_file_again(client, auth, people, org, make_user):
 def test_an_upload_can_be_committed_only_by_its_uploader(app, client, auth, people, org, make_user):
     make_user("A002", org["HQ"], role=people["admin"].role_enum)
     auth.login("A001")
-    page = _upload(client, _xlsx([HEADER, ["81001", "甲", "SH", "学员"]])).get_data(as_text=True)
+    page = _upload(client, xlsx([HEADER, ["81001", "甲", "SH", "学员"]])).get_data(as_text=True)
     token = TOKEN.search(page).group(1)
     other = Auth(app.test_client())
     other.login("A002")
@@ -173,7 +164,7 @@ def test_invigilators_import_trainees_into_their_subtree_only(client, auth, peop
     auth.login("J100")
     rows = [HEADER, ["90001", "本行", "BJ-HD", "学员"], ["90002", "他行", "SH", "学员"],
             ["90003", "提权", "BJ", "管理员"]]
-    issues = _issues(_upload(client, _xlsx(rows)).get_data(as_text=True))
+    issues = _issues(_upload(client, xlsx(rows)).get_data(as_text=True))
     assert [(row, column) for row, column, _m in issues] == [("3", "机构代码"), ("4", "角色")]
 
 
@@ -181,7 +172,7 @@ def test_hundreds_of_trainees_register_at_once(client, auth, people):
     auth.login("A001")
     before = _user_count()
     rows = [HEADER] + [[f"9{n:05d}", f"学员{n}", "SH" if n % 2 else "BJ-HD", "学员"] for n in range(500)]
-    page = _upload(client, _xlsx(rows)).get_data(as_text=True)
+    page = _upload(client, xlsx(rows)).get_data(as_text=True)
     assert "全部 500 行均无误" in page
     client.submit("/users/import/commit", {"token": TOKEN.search(page).group(1)})
     assert _user_count() == before + 500
@@ -249,7 +240,7 @@ def test_a_roster_says_already_registered_only_of_people_the_importer_manages(cl
     rows = [HEADER, ["T100", "海淀老员工", "BJ-HD", "学员"],  # row 2: BJ-HD, theirs
             ["T200", "上海老员工", "BJ-HD", "学员"],           # row 3: registered at SH
             ["99999", "没人用过", "BJ-HD", "学员"]]            # row 4: free
-    page = _upload(client, _xlsx(rows)).get_data(as_text=True)
+    page = _upload(client, xlsx(rows)).get_data(as_text=True)
     messages = {row: message for row, _column, message in _issues(page)}
     assert "已登记" in messages["2"]
     assert "3" in messages and not any(word in messages["3"] for word in ("已登记", "上海", "SH"))

@@ -2,15 +2,13 @@
 template, and round trips through the exports."""
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import Workbook
 
 from server.bank.formats import QuestionType, parse
 from server.bank.formats.gift import write_gift
 from server.bank.formats.table import write_xlsx
 from server.tables import UploadError
+from tests.builders import xlsx
 
 GIFT = r"""// true-false
 ::Q1:: 1+1=2 {T}
@@ -99,15 +97,6 @@ def test_aiken_with_examhall_extensions():
     assert [(i.number, i.code) for i in result.issues] == [("4", "aiken_no_answer")]
 
 
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    data = io.BytesIO()
-    workbook.save(data)
-    return data.getvalue()
-
-
 HEADER = ["题型", "题干", "A", "B", "C", "D", "E", "F", "答案", "解析", "标签"]
 
 
@@ -120,7 +109,7 @@ def test_spreadsheet_template_rows_and_row_numbered_errors():
             ["多选", "答案越界", "甲", "乙", None, None, None, None, "AD", None, None],
             ["问答", "不支持的题型", None, None, None, None, None, None, "x", None, None],
             ["判断", "没有答案", None, None, None, None, None, None, None, None, None]]
-    result = parse(_xlsx(rows), "bank.xlsx")
+    result = parse(xlsx(rows), "bank.xlsx")
     assert [(q.type.value, q.answer, q.line) for q in result.questions] == [
         ("judge", "T", 2), ("single", "B", 3), ("multi", "AC", 4)]
     assert result.questions[1].tags == ["a", "b"] and result.questions[1].explanation == "因为乙"
