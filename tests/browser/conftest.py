@@ -29,9 +29,12 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture
 def web_server(migrated, tmp_path_factory):
-    # Sessions that end issue their PDFs, in the worker process the server starts.
+    """A server for each test.  A server keeps a running session's state in memory by id, and
+    emptying the tables after a test lets SQLite give the next test's session the same id: a
+    server shared by two tests would show the second exam the first one's leaderboard.
+    Sessions that end issue their PDFs, in the worker process the server starts."""
     server = ServerProcess(migrated, tmp_path_factory.mktemp("browser-instance"), {"DOCUMENTS_AUTO_ISSUE": "true"})
     yield server
     server.stop()

@@ -8,7 +8,6 @@ import pytest
 from server.exams import operations as exams
 from server.extensions import db
 from tests.browser.conftest import sign_in
-from tests.live.conftest import ServerProcess
 
 # Playwright's init scripts are not subject to the page's policy: this one records violations.
 RECORD_VIOLATIONS = """
@@ -17,16 +16,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__violations.push(event.violatedDirective + " " + (event.blockedURI || "inline") + " " + event.sourceFile);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def web_server(migrated, tmp_path_factory):
-    """A server of this module's own: a server keeps live sessions' state in memory by id, and
-    ids are used again once the tables are emptied, so an exam here must not be seen by the
-    next module's server as the same session."""
-    server = ServerProcess(migrated, tmp_path_factory.mktemp("csp-instance"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture
