@@ -22,3 +22,11 @@ def pass_threshold(max_total: Decimal, pass_percent: Decimal) -> Decimal:
 
 def passed(total: Decimal, max_total: Decimal, pass_percent: Decimal) -> bool:
     return total >= pass_threshold(max_total, pass_percent)
+
+
+def points_text(points: Decimal | None) -> str:
+    """Points as every page and document prints them: no trailing zeros and never an exponent
+    (``Decimal("10.0").normalize()`` alone prints "1E+1")."""
+    if points is None:
+        return ""
+    return f"{points.normalize():f}"

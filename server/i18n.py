@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from grading import QuestionType
+from grading import QuestionType, points_text
 from server.extensions import babel
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -51,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.filters["points"] = points_text

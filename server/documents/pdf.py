@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from grading import QuestionType, Void, judge_label
+from grading import QuestionType, Void, judge_label, points_text
 from pdfs.certificate import CertificateData
 from pdfs.score_sheet import BranchRow, ItemRow, SessionRow, SessionSheetData, SheetQuestion, TraineeSheetData
 from server.exams.models import LiveSession
@@ -22,7 +22,7 @@ VOID_LABELS = {Void.FULL_POINTS: "已作废，全员得分", Void.REMOVE: "已�
 
 
 def number(points: Decimal) -> str:
-    return f"{points.normalize():f}"
+    return points_text(points)
 
 
 def local(moment: datetime | None) -> datetime:

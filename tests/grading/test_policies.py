@@ -20,6 +20,7 @@ from grading import (
     grade_answer,
     pass_threshold,
     passed,
+    points_text,
 )
 
 MULTI = QuestionSnapshot(1, "multi", "ACD", D(3), ("A", "B", "C", "D"))
@@ -213,3 +214,11 @@ def test_the_speed_bonus_is_kept_apart_from_knowledge_points():
     assert (attempt.total, attempt.max_total, attempt.bonus) == (3, 3, 2)
     decision = decide_answer(SINGLE, "B", 1, 0.0, None, fast)
     assert decision.status is Recording.SAVED and (decision.delta, decision.bonus_delta) == (2, 1)
+
+
+@pytest.mark.parametrize(("points", "text"), [
+    (D("10"), "10"), (D("10.0"), "10"), (D("100.00"), "100"), (D("7.50"), "7.5"), (D("0.00"), "0"),
+    (D("1E+1"), "10"), (D("0.25"), "0.25"), (None, ""),
+])
+def test_points_print_without_exponent_or_trailing_zeros(points, text):
+    assert points_text(points) == text

@@ -72,6 +72,27 @@ def test_results_pages_and_exports(client, auth, people, started):
     assert "答对率" in analysis and "75%" in analysis
 
 
+def test_round_scores_print_as_numbers_on_every_page(client, auth, people, started):
+    """A total of 10 once printed "1E+1" (Decimal.normalize): results, the invigilator's and the
+    trainee's sheets, the session page and my results all print 10."""
+    tens = {"S000": ("T", "F", "A", "C", "ABD", "ACD"), "S001": ("T", "F", "A", "C", "ABD", "ACD")}
+    answer_and_end(started, tens)  # 1 + 1 + 2 + 0 + 3 + 3 = 10; S002 and H000 are absent
+    participant = db.session.scalar(sa.select(Participant).join(Participant.user).where(
+        Participant.session_id == started.id, sa.text("employee_no = 'S000'")))
+    auth.login("J100")
+    pages = {url: client.get(url).get_data(as_text=True) for url in (
+        f"/sessions/{started.id}/results", f"/sessions/{started.id}/participants/{participant.id}",
+        f"/sessions/{started.id}")}
+    assert re.findall(r"<td>(\d+) / 12</td>", pages[f"/sessions/{started.id}/results"]) == ["10", "10"]
+    assert "10 / 12" in pages[f"/sessions/{started.id}/participants/{participant.id}"]
+    trainee = Auth(client)
+    trainee.login("S000")
+    pages["mine"] = client.get("/my/results").get_data(as_text=True)
+    pages["sheet"] = client.get(f"/my/results/{participant.id}").get_data(as_text=True)
+    assert "10 / 12" in pages["sheet"] and '<td class="num">10</td>' in pages["mine"]
+    assert not [url for url, page in pages.items() if re.search(r"\dE[+-]\d", page)]
+
+
 def test_regrade_through_the_pages(client, auth, people, started):
     answer_and_end(started)
     question = next(q for q in started.questions if q.stem.startswith("假币"))
