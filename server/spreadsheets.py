@@ -40,9 +40,17 @@ def restore(text: str) -> str:
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\[\]\x00-\x1f\x7f]+')
 
 
+_RESERVED_ON_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                        *(f"LPT{i}" for i in range(1, 10))}
+
+
 def file_name(name: str, suffix: str) -> str:
-    """A download's file name from ``name`` (a bank's or a session's, typed by staff): the
-    characters no system allows in a file name become "_", and it is never empty.  Flask sends
-    the non-ASCII rest as RFC 5987 ``filename*`` (with an ASCII ``filename`` fallback)."""
-    stem = _NOT_IN_FILE_NAMES.sub("_", unicodedata.normalize("NFC", name)).strip(" ._")[:80]
+    """A download's (or an archive entry's) file name from ``name``, which staff or an imported
+    roster typed: the characters no system allows in a file name become "_", so no name can
+    climb out of a folder or hide a line break; names Windows reserves (CON, LPT1, ...) get a
+    "_" in front; at most 80 characters; never empty.  Flask sends the non-ASCII rest as
+    RFC 5987 ``filename*`` (with an ASCII ``filename`` fallback)."""
+    stem = _NOT_IN_FILE_NAMES.sub("_", unicodedata.normalize("NFC", name)).strip(" ._")[:80].rstrip(" .")
+    if stem.split(".")[0].upper() in _RESERVED_ON_WINDOWS:
+        stem = f"_{stem}"
     return f"{stem or 'export'}{suffix}"

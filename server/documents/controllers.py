@@ -5,10 +5,26 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
+import unicodedata
 import zipfile
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +36,7 @@ from server.database import commit
 from server.documents import operations
 from server.documents.identity import signer_spec
 from server.documents.models import DocumentKind, IssuedDocument, IssueReason
-from server.documents.util import participant_documents, session_documents
+from server.documents.util import documents_with_content, participant_documents, session_documents
 from server.exams.audit import audit
 from server.exams.models import SessionStatus
 from server.exams.util import managed_session, may_manage_session
@@ -28,6 +44,7 @@ from server.extensions import db, limiter
 from server.headers import no_store
 from server.models import Role
 from server.offload import LimitExceeded, in_process, in_thread
+from server.spreadsheets import file_name
 
 bp = Blueprint("documents", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -80,15 +97,65 @@ def issue(session_id: int):
 @roles(*STAFF)
 @no_store
 def archive(session_id: int):
+    """Every valid document of the session in one ZIP, streamed: the PDFs are read a few at a
+    time and each entry goes out as it is written, so a thousand trainees' documents neither
+    sit in memory at once nor hold the event loop while the archive is built."""
     session = managed_session(current_user, session_id)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:  # signed PDFs do not compress further
-        for document in session_documents(session.id, with_content=True):  # one query, not one per PDF
-            if not document.revoked:
-                bundle.writestr(download_name(document), document.content)
-    out.seek(0)
-    return send_file(out, as_attachment=True, mimetype="application/zip",
-                     download_name=f"{session.title}-documents.zip")
+    ids = [document.id for document in session_documents(session.id) if not document.revoked]
+    response = Response(stream_with_context(_zip_stream(ids)), mimetype="application/zip")
+    response.headers.set("Content-Disposition", "attachment", **_download_names(
+        file_name(f"{session.title}-documents", ".zip")))
+    return response
+
+
+ARCHIVE_BATCH = 20  # PDFs read from the database at a time
+
+
+class _Spool(io.RawIOBase):
+    """Where the ZIP writer puts its bytes until the response takes them.  It cannot seek, so
+    zipfile writes each entry's sizes after its data (a data descriptor), as streaming needs."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _zip_stream(ids: list[int]):
+    spool, used = _Spool(), set()
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as bundle:  # signed PDFs do not compress further
+        for start in range(0, len(ids), ARCHIVE_BATCH):
+            for document in documents_with_content(ids[start:start + ARCHIVE_BATCH]):
+                bundle.writestr(_unique(download_name(document), used), document.content)
+                yield spool.take()
+                time.sleep(0)  # under gevent: let the other connections run between entries
+            db.session.expunge_all()  # the PDFs just sent are not kept
+    yield spool.take()
+
+
+def _unique(name: str, used: set[str]) -> str:
+    stem, suffix, number = name.removesuffix(".pdf"), ".pdf", 1
+    while name.casefold() in used:
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    used.add(name.casefold())
+    return name
+
+
+def _download_names(name: str) -> dict[str, str]:
+    """Content-Disposition's names as Flask's send_file writes them: an ASCII fallback and the
+    real name as RFC 5987 ``filename*``."""
+    simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return {"filename": simple, "filename*": f"UTF-8''{quote(name, safe='!#$&+^`|~')}"}
 
 
 KIND_NAMES = {DocumentKind.CERTIFICATE: "合格证书", DocumentKind.TRAINEE_SHEET: "成绩单",
@@ -96,8 +163,10 @@ KIND_NAMES = {DocumentKind.CERTIFICATE: "合格证书", DocumentKind.TRAINEE_SHE
 
 
 def download_name(document: IssuedDocument) -> str:
+    """A document's file name, alone or in the archive: a plain name (no folders, no "..",
+    nothing a system forbids) whatever the roster said the trainee's name was."""
     who = f"{document.summary.get('employee_no')}-{document.summary.get('name')}-" if document.participant_id else ""
-    return f"{who}{KIND_NAMES[document.kind]}-{document.number}.pdf"
+    return file_name(f"{who}{KIND_NAMES[document.kind]}-{document.number}", ".pdf")
 
 
 @bp.app_template_global("documents_of")

@@ -8,15 +8,20 @@ from server.documents.models import IssuedDocument
 from server.exams.models import Participant
 from server.extensions import db
 
+ORDER = (IssuedDocument.kind, IssuedDocument.participant_id, IssuedDocument.version)
 
-def session_documents(session_id: int, with_content: bool = False) -> list[IssuedDocument]:
-    """Every document of a session, each kind and participant's versions oldest first.
-    ``with_content`` loads the PDFs in the same query (the ZIP needs them all)."""
-    query = sa.select(IssuedDocument).where(IssuedDocument.session_id == session_id).order_by(
-        IssuedDocument.kind, IssuedDocument.participant_id, IssuedDocument.version)
-    if with_content:
-        query = query.options(undefer(IssuedDocument.content))
-    return list(db.session.scalars(query))
+
+def session_documents(session_id: int) -> list[IssuedDocument]:
+    """Every document of a session, each kind and participant's versions oldest first (without
+    the PDFs: they are loaded when asked for)."""
+    return list(db.session.scalars(sa.select(IssuedDocument).where(
+        IssuedDocument.session_id == session_id).order_by(*ORDER)))
+
+
+def documents_with_content(ids: list[int]) -> list[IssuedDocument]:
+    """These documents with their PDFs, in one query, in session_documents' order."""
+    return list(db.session.scalars(sa.select(IssuedDocument).options(undefer(IssuedDocument.content)).where(
+        IssuedDocument.id.in_(ids)).order_by(*ORDER)))
 
 
 def participant_documents(participant: Participant, include_revoked: bool = False) -> list[IssuedDocument]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +14,11 @@ from pdfs.certificate import render_certificate
 from pdfs.signing import Signer, ensure_authority
 from server.documents.identity import signer_spec
 from server.documents.models import IssuedDocument
-from server.exams.models import AuditEntry
+from server.exams.models import AuditEntry, Participant
 from server.extensions import db
+from server.models import User
+from tests.builders import answer_and_end
+from tests.hostile import HOSTILE_NAMES
 from tests.pdfs.tampering import flip_byte, rename, strip_signature
 
 
@@ -55,6 +59,33 @@ def test_the_invigilator_gets_every_document_one_by_one_or_as_a_zip(issued, clie
     assert any("合格证书" in name and "S000" in name for name in archive.namelist())
     progress = client.get(f"/sessions/{issued.id}/documents/progress").get_json()
     assert progress == {"state": "done", "done": 7, "total": 7, "interrupted": False, "error": None}
+
+
+def test_the_zip_is_streamed_and_its_entries_are_plain_file_names(started, client, auth, people):
+    """Names from a roster (or a title staff typed) cannot steer where an entry lands when the
+    archive is unpacked, nor hide a line break or a reserved device name in it."""
+    trainees = db.session.scalars(sa.select(User).join(Participant).where(
+        Participant.session_id == started.id).order_by(User.employee_no))
+    for trainee, name in zip(trainees, HOSTILE_NAMES, strict=False):
+        trainee.name = name
+    started.title = "../季度/测试:*?"
+    db.session.commit()
+    answer_and_end(started)
+    auth.login("J100")
+    response = client.get(f"/sessions/{started.id}/documents.zip")
+    assert response.status_code == 200 and response.is_streamed
+    assert "filename*=UTF-8''..%2F" not in response.headers["Content-Disposition"]
+    assert "季度_测试_-documents.zip" in unquote(response.headers["Content-Disposition"])
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    documents = list(db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == started.id)))
+    assert len(names) == len(documents) == len({name.casefold() for name in names})
+    for name in names:
+        assert name.endswith(".pdf") and not name.startswith((".", " ")), name
+        assert not set(name) & set('/\\:*?"<>|') and name.isprintable(), name
+        assert name.split(".")[0].split("-")[0].upper() != "CON" and len(name) <= 84, name
+    assert sorted(archive.read(name) for name in names) == sorted(d.content for d in documents)
 
 
 def test_an_invigilator_of_another_branch_sees_nothing(issued, client, auth):
