@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
+import gevent
 from gevent import get_hub, monkey
 
 T = TypeVar("T")
 
 THREADS = 4
+START_SECONDS = 60  # a new worker's interpreter start, before its first job's own limit counts
 
 
 def in_thread(function: Callable[..., T], *args, **kwargs) -> T:
@@ -46,39 +48,53 @@ def in_thread(function: Callable[..., T], *args, **kwargs) -> T:
     return pool.apply(function, args, kwargs)
 
 
+def pause() -> None:
+    """Let the loop serve everyone else for a moment: called between slices of work that needs
+    the database and so stays in this process (checking thousands of roster rows).  Nothing
+    outside gevent."""
+    if _cooperative():
+        gevent.sleep(0)
+
+
 # --- watching the loop ---------------------------------------------------------------------------
 
 
 class LoopWatch:
     """A greenlet that wakes every ``interval`` seconds and records how late it woke: the longest
     time the loop was held by something that should have been offloaded.  /healthz reports (and
-    restarts) the worst since its previous report."""
+    restarts) the worst since its previous report.
+
+    Two figures: ``max_stall_ms`` is the wall-clock lateness, what a trainee's socket felt, and
+    includes time the operating system gave the CPU to other processes; ``max_busy_ms`` counts
+    only the part of that lateness the loop's own thread spent running (its CPU time), so it
+    names work on the loop whatever else the machine is doing.  Hostile-input tests check the
+    second: on a shared 2-core machine the first also measures the neighbours."""
 
     def __init__(self, interval: float = 0.01):
         self.interval = interval
         self.worst = 0.0
+        self.worst_busy = 0.0
         self.since = time.monotonic()
         self._greenlet = None
 
     def start(self) -> LoopWatch:
-        import gevent
-
         self._greenlet = gevent.spawn(self._run)
         return self
 
     def _run(self) -> None:
-        import gevent
-
         while True:
-            before = time.perf_counter()
+            before, cpu_before = time.perf_counter(), time.thread_time()
             gevent.sleep(self.interval)
-            self.worst = max(self.worst, time.perf_counter() - before - self.interval)
+            late = time.perf_counter() - before - self.interval
+            busy = min(late, time.thread_time() - cpu_before)
+            self.worst, self.worst_busy = max(self.worst, late), max(self.worst_busy, busy)
 
     def report(self) -> dict:
         """The worst stall (ms) since the previous report, and over how many seconds; restarts."""
         now = time.monotonic()
-        report = {"max_stall_ms": round(self.worst * 1000, 1), "seconds": round(now - self.since, 1)}
-        self.worst, self.since = 0.0, now
+        report = {"max_stall_ms": round(self.worst * 1000, 1), "max_busy_ms": round(self.worst_busy * 1000, 1),
+                  "seconds": round(now - self.since, 1)}
+        self.worst, self.worst_busy, self.since = 0.0, 0.0, now
         return report
 
 
@@ -171,11 +187,26 @@ class _Worker:
             os.close(result_write)
         self.jobs = Connection(job_write, readable=False)
         self.results = Connection(result_read, writable=False)
+        self.started = False
+
+    def _wait_until_started(self) -> None:
+        """A new worker says when its interpreter is up: a job's time limit counts the job, not
+        the start (~0.3 s on a quiet machine, seconds on a busy one)."""
+        if self.started:
+            return
+        if not self._readable(START_SECONDS):
+            raise LimitExceeded("crashed", f"the worker did not start within {START_SECONDS} s")
+        try:
+            (in_thread if _cooperative() else _call)(self.results.recv_bytes)
+        except (EOFError, OSError):
+            raise LimitExceeded("crashed", f"exit status {self.process.wait()}") from None
+        self.started = True
 
     def run(self, payload: bytes, seconds: float):
         """Send one pickled job and wait (without blocking the loop) for its outcome.  The pipes are
         written and read on a native thread: a payload larger than the pipe's buffer waits there
-        until the worker reads it (a new one first starts its interpreter: ~0.3 s)."""
+        until the worker reads it."""
+        self._wait_until_started()
         blocking = in_thread if _cooperative() else _call
         blocking(self.jobs.send_bytes, payload)
         if not self._readable(seconds):
@@ -283,6 +314,7 @@ def _serve(job_fd: int, result_fd: int, memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     jobs, results = Connection(job_fd, writable=False), Connection(result_fd, readable=False)
+    results.send_bytes(b"started")
     while True:
         try:
             payload = jobs.recv_bytes()
