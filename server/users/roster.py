@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from server import tables
+from server import offload, tables
 from server.access import in_scope
 from server.branches.operations import clean_code
 from server.branches.util import branch_by_code
@@ -25,6 +25,7 @@ from server.users.operations import clean_employee_no, employee_no_problem, name
 from server.users.util import registered_branches, roles_assignable_by
 
 MAX_ROWS = 20000
+CHECK_SLICE = 250  # rows checked between pauses that let the live loop serve others
 
 EMPLOYEE_NO = Column(("工号", "员工号", "员工编号", "employee_no", "employeeno", "employee number"),
                      required=True, nfkc=True)
@@ -126,10 +127,14 @@ def role_from_text(text: str) -> Role | None:
 def check_roster(roster: Roster, actor: User) -> Roster:
     """Check every row against the database and ``actor``'s rights; adds issues, fills branch/role."""
     first_row: dict[str, int] = {}
+    offload.pause()  # after reading the file
     registered = registered_branches([r.employee_no for r in roster.rows if r.employee_no])
     branches: dict[str, Branch | None] = {}
     allowed_roles = roles_assignable_by(actor)
-    for row in roster.rows:
+    for number, row in enumerate(roster.rows):
+        if number % CHECK_SLICE == 0:
+            offload.pause()  # thousands of rows: live exams on this process keep being served
+
         def issue(field: str, message: str, row=row) -> None:
             roster.issues.append(RosterIssue(row.row, field, message))
 
@@ -170,4 +175,5 @@ def check_roster(roster: Roster, actor: User) -> Roster:
         elif row.role not in allowed_roles:
             issue("角色", _("You may not register people with the role %(role)s.", role=row.role.label))
     roster.issues.sort(key=lambda i: i.row)
+    offload.pause()  # before the preview is rendered
     return roster
