@@ -169,6 +169,7 @@ def _question(block: str, line: int, number: str, tags: list[str]) -> ParsedQues
     return question
 
 
+_WEIGHT = re.compile(r"\s*%(-?\d+(?:\.\d+)?)%")
 _JUDGE = re.compile(r"(TRUE|FALSE|T|F)(?:\s*#.*)?", re.S)
 
 
@@ -221,7 +222,7 @@ def _choice(answers: str, fmt: str, dropped: set[str], question: ParsedQuestion)
     fractions: dict[str, float] = {}
     for letter, (marker, raw) in zip(LETTERS, pieces, strict=False):
         text = _split_unescaped(raw, "#")[0][1]
-        weight = re.match(r"\s*%(-?\d+(?:\.\d+)?)%", text)
+        weight = _WEIGHT.match(text)
         fractions[letter] = float(weight.group(1)) if weight else (100.0 if marker == "=" else 0.0)
         text = text[weight.end():] if weight else text
         question.options[letter] = _marked(text, fmt, dropped)
@@ -252,6 +253,13 @@ def _weight(count: int) -> str:
     return f"{100 / count:.5f}".rstrip("0").rstrip(".")
 
 
+def _single_answer(right: bool, text: str) -> str:
+    # Text that begins like a weight (%50%…) is written after an explicit one, as it is read.
+    if _WEIGHT.match(text):
+        return ("=%100%" if right else "~%0%") + text
+    return ("=" if right else "~") + text
+
+
 def write_gift(questions, title: str = "") -> str:
     """GIFT text for ``questions`` (objects with type, stem, options, answer, explanation, tags)."""
     lines = [f"// Examhall export: {title}".rstrip(), ""]
@@ -265,7 +273,7 @@ def write_gift(questions, title: str = "") -> str:
         if qtype is QuestionType.JUDGE:
             lines.append(f"{head} {{{'TRUE' if question.answer == 'T' else 'FALSE'}{feedback}}}")
         elif qtype is QuestionType.SINGLE:
-            answers = " ".join(("=" if k in question.answer else "~") + _escape(v)
+            answers = " ".join(_single_answer(k in question.answer, _escape(v))
                                for k, v in question.options.items())
             lines.append(f"{head} {{{answers}{feedback}}}")
         else:
