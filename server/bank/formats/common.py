@@ -65,6 +65,8 @@ NOTES = {
     "two_options_true_false": _l("Read as true/false: its only two options are %(options)s."),
     "two_options_choice": _l("Two options that are not 对/错, 正确/错误 or True/False: kept as a "
                              "single-choice question."),
+    "multi_one_right": _l("Multiple-answer question (no answer is marked =) with one right answer, %(key)s: "
+                          "kept as multiple choice."),
     "missing_word": _l("Missing-word question: the blank is shown as _____ in the text."),
 }
 

@@ -1,7 +1,8 @@
 """Moodle's GIFT format, for the three question types Examhall runs.
 
 Read: true/false ``{T}``/``{TRUE}``/``{F}``/``{FALSE}``; single choice ``{=right ~wrong …}``;
-multiple choice with weights ``{~%50%a ~%50%b ~%-100%c}`` (positive weight = correct).  Titles
+multiple choice with weights ``{~%50%a ~%50%b ~%-100%c}`` (positive weight = correct; every answer
+``~``, as Moodle's "multiple answers allowed", even when only one is right).  Titles
 ``::Q1::``, comments ``//``, ``$CATEGORY:``, escapes ``\\~ \\= \\# \\{ \\} \\:``, per-answer
 feedback ``#…`` and general feedback ``####…`` (kept as the explanation).  Tags are read from
 Moodle's comment form ``// [tag:name]``.
@@ -40,7 +41,7 @@ _FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]\s*")
 
 
 def looks_like_gift(text: str) -> bool:
-    return bool(re.search(r"\{\s*(?:T|F|TRUE|FALSE)\s*\}|\{\s*[=~]", text)) or "::" in text[:2000]
+    return bool(re.search(r"\{\s*(?:T|F|TRUE|FALSE)\s*\}|\{\s*[=~#]", text)) or "::" in text[:2000]
 
 
 def _unescape(text: str) -> str:
@@ -240,7 +241,9 @@ def _choice(answers: str, fmt: str, dropped: set[str], question: ParsedQuestion)
     if not correct:
         return ParseIssue(line, number, "gift_no_correct")
     question.answer = "".join(correct)
-    question.type = QuestionType.MULTI if len(correct) > 1 else QuestionType.SINGLE
+    question.type = QuestionType.SINGLE if single else QuestionType.MULTI
+    if not single and len(correct) == 1:
+        question.notes.append(ParseNote("multi_one_right", {"key": question.answer}))
     problem = check_choice(number, line, question.type, question.options, question.answer, question.answer)
     return problem or question
 

@@ -84,6 +84,17 @@ def test_multiple_answers_with_weights_stay_multiple_choice():
     assert (question.type, question.answer, question.notes) == (QuestionType.MULTI, "BC", [])
 
 
+def test_multiple_answers_with_one_right_answer_stay_multiple_choice():
+    [question] = _gift("Which are deposits? {~%100%savings ~%-100%loan ~%-100%bond}").questions
+    assert (question.type, question.answer) == (QuestionType.MULTI, "A")
+    assert _notes(question) == ["multi_one_right"]
+
+
+def test_a_file_of_numerical_questions_is_read_as_gift_and_reported():
+    result = parse(b"How many days in a week? {#7}\n", "upload.txt")
+    assert _issues(result) == [(1, "1", "gift_unsupported", "numerical")]
+
+
 def test_missing_word_keeps_its_blank():
     [question] = _gift("Grant is {~buried =entombed ~living} in Grant's tomb.").questions
     assert question.stem == "Grant is _____ in Grant's tomb."
@@ -227,7 +238,7 @@ def _questions(draw):
     if kind is QuestionType.SINGLE:
         key = draw(st.sampled_from(list(options)))
     else:
-        key = "".join(sorted(draw(st.sets(st.sampled_from(list(options)), min_size=2))))
+        key = "".join(sorted(draw(st.sets(st.sampled_from(list(options)), min_size=1))))
     return ParsedQuestion("1", kind, stem, options, key, 1, explanation, tags)
 
 
