@@ -140,7 +140,7 @@ def _question(block: str, line: int, number: str, tags: list[str]) -> ParsedQues
         return ParseIssue(line, number, "gift_unclosed")
     answers = body[opening + 1 : closing].strip()
     explanation_raw = ""
-    general = answers.find("####")
+    general = answers.rfind("####")
     if general >= 0:
         explanation_raw = answers[general + 4 :]
         answers = answers[:general].strip()
@@ -223,7 +223,8 @@ def _choice(answers: str, fmt: str, dropped: set[str], question: ParsedQuestion)
     fractions: dict[str, float] = {}
     for letter, (marker, raw) in zip(LETTERS, pieces, strict=False):
         text = _split_unescaped(raw, "#")[0][1]
-        weight = _WEIGHT.match(text)
+        # As Moodle reads them: an = answer is fully right whatever follows; a ~ answer may weigh.
+        weight = _WEIGHT.match(text) if marker == "~" else None
         fractions[letter] = float(weight.group(1)) if weight else (100.0 if marker == "=" else 0.0)
         text = text[weight.end():] if weight else text
         question.options[letter] = _marked(text, fmt, dropped)
@@ -257,9 +258,10 @@ def _weight(count: int) -> str:
 
 
 def _single_answer(right: bool, text: str) -> str:
-    # Text that begins like a weight (%50%…) is written after an explicit one, as it is read.
-    if _WEIGHT.match(text):
-        return ("=%100%" if right else "~%0%") + text
+    # A wrong answer whose text begins like a weight (%50%…) is written after an explicit one, as
+    # Moodle reads it; a right (=) answer's text is never read as a weight.
+    if not right and _WEIGHT.match(text):
+        return "~%0%" + text
     return ("=" if right else "~") + text
 
 
