@@ -5,6 +5,7 @@ here is written for these tests from Moodle's format documentation."""
 from __future__ import annotations
 
 import io
+import json
 
 from flask_babel import force_locale
 from hypothesis import HealthCheck, example, given, settings
@@ -215,6 +216,18 @@ def test_the_preview_shows_each_decision_beside_its_question(client, auth, peopl
     assert 'class="import-notes"' in page and "note-partial_credit_dropped" in page
     assert "B (50%)" in page
     assert "数值" in page  # the numerical question is listed as not imported, in Chinese
+
+
+def test_the_command_line_prints_the_notes(app, tmp_path):
+    path = tmp_path / "bank.gift"
+    path.write_text("::P:: Which is best? {~wrong ~%50%half credit =full credit}\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["bank", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0
+    assert "line 1 (#P) note: " in result.output and "B (50%)" in result.output
+    report = json.loads(app.test_cli_runner().invoke(args=["bank", "import", str(path), "--dry-run",
+                                                           "--json"]).output)
+    assert report["notes"] == 1
+    assert [n["code"] for n in report["items"][0]["notes"]] == ["partial_credit_dropped"]
 
 
 # --- exports read back the same ------------------------------------------------------------------
