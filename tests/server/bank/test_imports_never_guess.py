@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,9 @@ from server.bank.formats import ParsedQuestion, QuestionType, parse
 from server.bank.formats.common import LETTERS
 from server.bank.formats.gift import write_gift
 from server.bank.formats.table import write_xlsx
+from server.bank.models import Question
+from server.extensions import db
+from tests.conftest import fresh
 
 
 def _gift(text: str):
@@ -216,6 +220,16 @@ def test_the_preview_shows_each_decision_beside_its_question(client, auth, peopl
     assert 'class="import-notes"' in page and "note-partial_credit_dropped" in page
     assert "B (50%)" in page
     assert "数值" in page  # the numerical question is listed as not imported, in Chinese
+
+
+def test_editing_keeps_line_breaks_as_imports_do(client, auth, people, bank):
+    question = db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id,
+                                                            Question.type == "single")).first()
+    auth.login("A001")
+    client.submit(f"/bank/questions/{question.id}/edit", {
+        "type": "single", "stem": "第一行  文字\r\n\r\n第二行", "option_a": "元", "option_b": "角",
+        "answer": "A", "tags": ""})
+    assert fresh(question).stem == "第一行 文字\n第二行"
 
 
 def test_the_command_line_prints_the_notes(app, tmp_path):
