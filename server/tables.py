@@ -3,10 +3,11 @@ registration and a session's roster.  One reader (read_table) and one error (Upl
 
 A file is sniffed by its content: an .xlsx workbook (its first sheet), else text in UTF-8 (with
 or without BOM), UTF-16 with BOM, or GB18030 (which covers GBK and GB2312 as Excel saves them in
-China); text tables are comma- or tab-separated.  The header is the first row with anything in
-it; columns are matched loosely (NFKC, case, spaces and a byte-order mark ignored) against the
-names each column accepts.  Rows are numbered as Excel shows them (the header of a plain table
-is row 1); blank rows are skipped.
+China); text tables are comma- or tab-separated.  The header is the first of the first ten rows
+that names every required column, so an office's title, subtitle and blank rows above it are
+skipped; columns are matched loosely (NFKC, case, spaces and a byte-order mark ignored) against
+the names each column accepts.  Rows are numbered as Excel shows them (the header of a plain
+table is row 1); blank rows are skipped.
 
 Rows are streamed and the limits hold as they are read: at most MAX_COLUMNS columns and the
 caller's max_rows; a workbook's declared size (<dimension ref="A1:XFD3000"/>) is not trusted, as
@@ -48,8 +49,8 @@ MESSAGES = {
     "bad_csv": _l("The CSV cannot be read: %(error)s"),
     "unknown_format": _l("Unknown format %(format)s."),
     "no_rows": _l("The file has no rows."),
-    "missing_columns": _l("Missing column(s): %(columns)s. The header row (the first row that is not "
-                          "blank) must name at least the columns %(required)s."),
+    "missing_columns": _l("Missing column(s): %(columns)s. One of the first %(n)d rows must be the "
+                          "header row, naming at least the columns %(required)s."),
     "no_data": _l("The file has a header but nothing below it."),
     "too_many_rows": _l("The file has more than %(n)d rows. Split it into several files."),
     "too_many_columns": _l("This row has more than %(n)d columns. Delete the columns to the right of the "
@@ -235,27 +236,49 @@ def read_table(data: bytes, columns: dict[str, Column], *, max_rows: int | None 
     return table_from_rows(raw_rows(data), columns, max_rows=max_rows)
 
 
-def table_from_rows(rows: Iterable[list], columns: dict[str, Column], *, max_rows: int | None = None) -> Table:
-    rows = iter(rows)
-    header_at, header = None, None
-    for index, row in enumerate(rows):
-        if any(plain(c) for c in row):
-            header_at, header = index, row
-            break
-    if header_at is None:
-        raise UploadError("no_rows")
-    headers = [header_key(h) for h in header]
+HEADER_SEARCH_ROWS = 10  # an office's title, subtitle and blank rows above the header fit in these
+
+
+def _columns_in(row: list, columns: dict[str, Column]) -> dict[str, int]:
+    headers = [header_key(h) for h in row]
     found: dict[str, int] = {}
     for key, column in columns.items():
         wanted = {header_key(name) for name in column.names}
         position = next((i for i, header in enumerate(headers) if header in wanted), None)
         if position is not None:
             found[key] = position
-    missing = [c.names[0] for key, c in columns.items() if c.required and key not in found]
-    if missing:
-        required = [c.names[0] for c in columns.values() if c.required]
-        raise UploadError("missing_columns", row=header_at + 1, columns="、".join(missing),
-                          required="、".join(required))
+    return found
+
+
+def find_header(rows: Iterator[list], columns: dict[str, Column]) -> tuple[int, dict[str, int]]:
+    """The header: the first of the first HEADER_SEARCH_ROWS rows that names every required
+    column (an exam office puts a merged title, a subtitle and blank rows above it).  Returns its
+    index and the columns found in it; ``rows`` is left just below it.  Raises UploadError
+    (no_rows, or missing_columns naming what the first non-blank row lacks)."""
+    required = [key for key, column in columns.items() if column.required]
+    first: tuple[int, dict[str, int]] | None = None
+    for index in range(HEADER_SEARCH_ROWS):
+        row = next(rows, None)
+        if row is None:
+            break
+        if not any(plain(c) for c in row):
+            continue
+        found = _columns_in(row, columns)
+        if all(key in found for key in required):
+            return index, found
+        first = first or (index, found)
+    if first is None:
+        raise UploadError("no_rows")
+    index, found = first
+    missing = [columns[key].names[0] for key in required if key not in found]
+    raise UploadError("missing_columns", row=index + 1, columns="、".join(missing),
+                      required="、".join(columns[key].names[0] for key in required),
+                      n=HEADER_SEARCH_ROWS)
+
+
+def table_from_rows(rows: Iterable[list], columns: dict[str, Column], *, max_rows: int | None = None) -> Table:
+    rows = iter(rows)
+    header_at, found = find_header(rows, columns)
 
     def text(values: list, key: str) -> str:
         position = found.get(key)

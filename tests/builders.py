@@ -72,11 +72,14 @@ BANK_TEXT = """判断题
 """
 
 
-def xlsx(rows: Sequence[Sequence]) -> bytes:
-    """A workbook whose first sheet holds ``rows``, as an office would upload it."""
+def xlsx(rows: Sequence[Sequence], merged: Sequence[str] = ()) -> bytes:
+    """A workbook whose first sheet holds ``rows``, as an office would upload it; ``merged`` are
+    cell ranges ("A1:K1") merged as an office merges a title across the table."""
     workbook = Workbook()
     for row in rows:
         workbook.active.append(list(row))
+    for cells in merged:
+        workbook.active.merge_cells(cells)
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()

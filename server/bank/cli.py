@@ -62,6 +62,9 @@ def _emit(report: dict, as_json: bool) -> None:
                f"{by_type['single']} single choice, {by_type['multi']} multiple choice")
     for error in report["errors"]:
         click.echo(f"  line {error['line']}: {error['message']}", err=True)
+    for item in report["items"]:
+        for note in item["notes"]:
+            click.echo(f"  line {item['line']} (#{item['number']}) note: {note['message']}")
     if "bank" in report:
         click.echo(f"Imported {report['imported']} into {report['bank']['name']}; "
                    f"{report['already_in_bank']} were already there.")

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from server.bank.formats import ParsedQuestion, ParseIssue, ParseResult, QuestionType
-from server.bank.formats.common import LETTERS, check_choice, fingerprint, judge_value, letters_value
+from server.bank.formats.common import (
+    LETTERS,
+    check_choice,
+    fingerprint,
+    judge_value,
+    letters_value,
+    one_line_each,
+)
 from server.bank.models import Question, QuestionBank, Tag
 from server.bank.util import bank_by_name, fingerprints_in
 from server.errors import OperationError
@@ -121,7 +128,7 @@ def check_question(data: QuestionInput) -> tuple[QuestionType, dict[str, str], s
         qtype = QuestionType(data.type)
     except ValueError:
         raise OperationError(_("Choose a question type."), field="type") from None
-    stem = " ".join((data.stem or "").split())
+    stem = one_line_each(data.stem or "")  # line breaks stay, as imports keep them
     if not stem:
         raise OperationError(_("The question has no text."), field="stem")
     if qtype is QuestionType.JUDGE:
@@ -129,7 +136,7 @@ def check_question(data: QuestionInput) -> tuple[QuestionType, dict[str, str], s
         if answer is None:
             raise OperationError(_("The answer of a true/false question is 对 or 错."), field="answer")
         return qtype, {}, answer
-    options = {k: " ".join(v.split()) for k, v in data.options.items() if k in LETTERS and v and v.strip()}
+    options = {k: one_line_each(v) for k, v in data.options.items() if k in LETTERS and v and v.strip()}
     answer = letters_value(data.answer or "")
     if answer is None:
         raise OperationError(_("Write the answer as option letters, e.g. ACD."), field="answer")
@@ -148,7 +155,7 @@ def edit_question(question: Question, data: QuestionInput) -> Question:
     a new current version is added instead.  Returns the version that now holds the edit.
     Does not commit."""
     qtype, options, answer = check_question(data)
-    stem = " ".join(data.stem.split())
+    stem = one_line_each(data.stem)
     target = question
     if question.used_at is not None:
         question.is_current = False

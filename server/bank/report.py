@@ -12,9 +12,8 @@ def parse_report(result: ParseResult) -> dict:
         "by_type": result.by_type(),
         "errors": [{"line": i.line, "number": i.number, "code": i.code, "message": i.message}
                    for i in sorted(result.issues, key=lambda i: i.line)],
-        "items": [{"number": q.number, "type": q.type.value, "stem": q.stem, "options": q.options,
-                   "answer": q.answer, "line": q.line, "explanation": q.explanation, "tags": q.tags}
-                  for q in result.questions],
+        "items": [q.as_json() for q in result.questions],
+        "notes": sum(len(q.notes) for q in result.questions),
     }
 
 

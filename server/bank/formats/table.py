@@ -18,6 +18,7 @@ from server.bank.formats.common import (
     check_choice,
     judge_value,
     letters_value,
+    one_line_each,
     type_from_word,
 )
 from server.spreadsheets import neutralise_row
@@ -52,7 +53,7 @@ def _row(number: str, row: int, cells: dict[str, str]) -> ParsedQuestion | Parse
     qtype = type_from_word(cells["type"])
     if qtype is None:
         return ParseIssue(row, number, "bad_type", {"type": cells["type"] or "-"})
-    stem = " ".join(cells["stem"].split())
+    stem = one_line_each(cells["stem"])
     if not stem:
         return ParseIssue(row, number, "empty_stem")
     raw_key = cells["answer"]

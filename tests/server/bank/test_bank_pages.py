@@ -49,7 +49,7 @@ def test_cli_dry_run_prints_the_report_as_json(app, org):
     first_multi = report["items"][40]
     assert first_multi == {"number": "41", "type": "multi", "stem": "商业银行经营的方针包括()。",
                            "options": {"A": "盈利性", "B": "社会性", "C": "流动性", "D": "安全性"},
-                           "answer": "ACD", "line": 123, "explanation": "", "tags": []}
+                           "answer": "ACD", "line": 123, "explanation": "", "tags": [], "notes": []}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 0
 
 
