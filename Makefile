@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/grading_bench.py 1000000 10000
 	$(BIN)/python bench/pdf_bench.py 1000 300
 	$(BIN)/python bench/live_bench.py 1000 5000 10000
+	$(BIN)/python bench/exam_day.py 10000 --png docs/exam_day.png
 
 # After changing user-facing strings: extract them and merge into the catalog, then translate.
 translations: install

@@ -51,11 +51,12 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from server import access, cli, errors, headers, i18n, offload
+    from server import access, cli, errors, headers, i18n, offload, static_files
 
     offload.configure(offload.Limits.from_config(app.config))
 
     headers.init_app(app)
+    static_files.init_app(app)  # outermost: a hashed script or stylesheet never reaches Flask
     i18n.init_app(app)
     errors.init_app(app)
     access.init_app(app)

@@ -2,7 +2,7 @@
 (Their speed is reported by `make bench`, never asserted here.)"""
 from __future__ import annotations
 
-from bench import bank_import, grading_bench, pdf_bench
+from bench import bank_import, exam_day, grading_bench, pdf_bench
 
 
 def test_bank_import_benchmark_imports_every_generated_question():
@@ -22,3 +22,15 @@ def test_pdf_benchmark_signs_every_certificate_on_both_sides():
     report = pdf_bench.run(6, 2)  # run() itself checks every PDF is signed and validates a sample
     assert report["ours"]["documents"] == 6 and report["naive"]["documents"] == 2
     assert report["ours"]["processes"] >= 1 and report["speedup"] > 0
+
+
+def test_exam_day_benchmark_runs_a_small_morning_end_to_end():
+    report = exam_day.main(["10", "--quick", "--window", "2", "--think", "0.2,1"])
+    ours = report["examhall"]
+    assert ours["errors"] == [] and ours["sign_in"]["signed_in"] == 10 and ours["entered"] == 10
+    assert ours["answers_acknowledged"] == 30 and ours["answers_lost"] == 0
+    assert ours["resumed_without_acknowledged_answers"] == 0 and ours["disruptions"]["reconnected"] >= 1
+    assert ours["exam_page"]["first_visit_bytes"]["assets"] > 0 and ours["documents"]["issued"] >= 10
+    assert ours["exam_page"]["reload_bytes"]["assets"] == 0  # hashed files come from the phone's cache
+    assert report["bare_signin_argon2_on_loop"]["sign_in"]["signed_in"] == 10
+    assert report["bare_flask_socketio"]["ack"]["count"] == 30
