@@ -120,6 +120,8 @@ def close_question(session: LiveSession, now: datetime) -> bool:
             emit.to_trainees(session, "question_closed", payloads.revealed(question, None, counts))
         else:
             emit.to_trainees(session, "question_closed", lambda p: payloads.revealed(question, p, counts))
+        # Each trainee's own mark, points and running total: built for one, sent to one.
+        emit.to_trainees(session, "question_result", payloads.question_results(question))
     else:
         emit.to_trainees(session, "question_closed", {"question_id": question.id})
     emit.to_staff(session, "question_closed", {"question_id": question.id, "key": question.answer,
@@ -194,8 +196,7 @@ def end(session: LiveSession, now: datetime) -> None:
         return
     db.session.refresh(session)
     operations.end_session(session, now)
-    emit.to_trainees(session, "ended", lambda p: {"score": {"total": str(p.total), "passed": p.passed}}
-                     if session.show_key != ShowKey.NEVER else {})
+    emit.to_trainees(session, "ended", payloads.ended(session))
     dashboard.status_changed(session, now)
     runtime, session_id = runtime_for(current_app._get_current_object()), session.id
     after_commit(lambda: runtime.forget(session_id))
