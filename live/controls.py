@@ -21,7 +21,15 @@ from live.limits import MAX_INT
 from live.runtime import runtime_for
 from server.database import after_commit
 from server.exams import operations
-from server.exams.models import LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
+from server.exams.models import (
+    DEFAULT_PAPER_SECONDS,
+    DEFAULT_QUESTION_SECONDS,
+    LiveSession,
+    Pacing,
+    Participant,
+    SessionQuestion,
+    SessionStatus,
+)
 from server.exams.results import forget_results
 from server.extensions import db
 from server.papers.models import ShowKey
@@ -63,7 +71,7 @@ def start(session: LiveSession, now: datetime) -> None:
     operations.freeze(session)
     session.status, session.started_at = SessionStatus.RUNNING, now
     if session.pacing == Pacing.TIMED:
-        session.deadline_at = now + timedelta(seconds=session.paper_seconds or 1800)
+        session.deadline_at = now + timedelta(seconds=session.paper_seconds or DEFAULT_PAPER_SECONDS)
     db.session.flush()
     if session.pacing == Pacing.TIMED:
         emit.to_trainees(session, "state", lambda p: payloads.trainee_state(session, p, now))
@@ -93,7 +101,7 @@ def open_next(session: LiveSession, now: datetime) -> SessionQuestion | None:
         LiveSession.current_question_id.is_(None) if previous is None
         else LiveSession.current_question_id == previous).values(
         current_question_id=question.id, question_open=True, question_opened_at=now,
-        question_deadline_at=now + timedelta(seconds=session.question_seconds or 30))).rowcount
+        question_deadline_at=now + timedelta(seconds=session.question_seconds or DEFAULT_QUESTION_SECONDS))).rowcount
     db.session.refresh(session)
     if not opened:
         return None

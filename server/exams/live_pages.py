@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from server.access import roles, signed_in
 from server.exams.models import LiveSession, Participant
-from server.exams.util import managed_session
+from server.exams.util import managed_session, outline
 from server.extensions import db, limiter
 from server.models import Role
 
@@ -54,7 +54,8 @@ def exam(session_id: int):
         Participant.session_id == session_id, Participant.user_id == current_user.id))
     if participant is None:
         abort(404)
-    return render_template("live/exam.html", session=participant.session)
+    return render_template("live/exam.html", session=participant.session,
+                           outline=outline(participant.session, participant))
 
 
 def _staff_session(session_id: int) -> LiveSession:
