@@ -15,6 +15,15 @@ from server.models import Branch, Role, User
 from server.papers.models import Selection
 
 
+def mask_name(name: str) -> str:
+    """A name as shown to the public (verification) and to the room (the projector): 张*, 张*丰."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def may_manage_session(user: User, session: LiveSession) -> bool:
     return may_manage(user, session.branch)
 

@@ -1,12 +1,11 @@
-// The invigilator's live dashboard (and, with data-projector, the projector view).  It shows
-// what the server reports and sends controls; the server checks every control.
+// The invigilator's live dashboard.  It shows what the server reports and sends controls; the
+// server checks every control.  (The projector view has its own script: projector.js.)
 (function () {
   "use strict";
   var root = document.getElementById("dashboard");
   if (!root) { return; }
   var T = JSON.parse(document.getElementById("live-texts").textContent);
   var sessionId = Number(root.dataset.session);
-  var projector = root.dataset.projector === "1";
   var socket = io("/live", { transports: ["websocket"] });
   var state = { roster: [], questions: [], status: {}, distribution: {} };
   var deadlineAt = null;
@@ -63,12 +62,10 @@
       stem.className = "stem";
       stem.textContent = question.position + ". " + question.stem;
       box.appendChild(stem);
-      if (!projector) {
-        var key = document.createElement("p");
-        key.className = "hint";
-        key.textContent = T.key + ": " + judgeWord(question.answer);
-        box.appendChild(key);
-      }
+      var key = document.createElement("p");
+      key.className = "hint";
+      key.textContent = T.key + ": " + judgeWord(question.answer);
+      box.appendChild(key);
     }
     document.querySelectorAll("[data-action]").forEach(function (button) {
       var s = state.status.status;
@@ -97,7 +94,7 @@
   function paintRoster() {
     paintCounts();
     var tbody = document.querySelector("#roster tbody");
-    if (!tbody || projector) { paintScores(); return; }
+    if (!tbody) { paintScores(); return; }
     var filter = ($("roster-filter") || {}).value || "all";
     var sortKey = ($("roster-sort") || {}).value || "employee_no";
     var rows = state.roster.slice().sort(function (a, b) {
@@ -194,7 +191,7 @@
   }
   function alert(text) {
     var box = $("alerts");
-    if (!box || projector) { return; }
+    if (!box) { return; }
     var p = document.createElement("p");
     p.className = "flash flash-error";
     p.textContent = text;
