@@ -102,6 +102,8 @@ def test_every_trainee_page_and_verify_fit_a_phone(browser, web_server, people, 
     _fits(anyone, "verify", screenshot)
     anyone.goto(web_server.url + "/verify/ABCD-EFGH-JKMN-PQRS")
     _fits(anyone, "verify-unknown", screenshot)
+    # An unknown code says so and how to go on, instead of a table of dashes.
+    assert anyone.locator("dl.facts").count() == 0 and anyone.locator("#unknown-help").is_visible()
     # The score sheet the end of the exam issued, in the server's worker process (the page polls).
     staff.goto(f"{web_server.url}/sessions/{session.id}/documents")
     staff.wait_for_function("() => document.getElementById('issue-state').textContent.trim() === '已完成'",
@@ -111,5 +113,6 @@ def test_every_trainee_page_and_verify_fit_a_phone(browser, web_server, people, 
     anyone.goto(f"{web_server.url}/verify/{code}")
     anyone.wait_for_selector("#verification[data-status=valid]")
     _fits(anyone, "verify-valid", screenshot)
+    assert "已撤销" not in anyone.locator("#verification").text_content()  # a valid document is not "revoked: —"
     for each in (visitor, context, staff_context):
         each.close()
