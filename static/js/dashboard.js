@@ -306,7 +306,8 @@
   socket.on("alert", function (data) {
     var who = state.roster.filter(function (r) { return r.participant_id === data.participant_id; })[0];
     var name = who ? who.name : "#" + data.participant_id;
-    alert(fmt(data.submitted ? T.submitted_alert : T.tab_switch, { name: name, n: data.tab_switches }));
+    var text = data.submitted ? T.submitted_alert : data.tab_switches === 1 ? T.tab_switch_once : T.tab_switch;
+    alert(fmt(text, { name: name, n: data.tab_switches }));
     if (who) { who.tab_switches = data.tab_switches; paintRoster(); }
   });
 }());
