@@ -55,6 +55,8 @@
     $("status-text").textContent = closed ? T.status_closed : (T["status_" + state.status.status] || "—");
     setRemaining(state.status.remaining);
     var question = currentQuestion();
+    $("standings").hidden = !state.status.status || state.status.status === "lobby";
+    $("distribution-box").hidden = !question;
     var box = $("current-question");
     box.innerHTML = "";
     if (question) {

@@ -1,4 +1,5 @@
-"""The invigilator's alerts read as English does: "left the exam page (once)", never "(1 times)"."""
+"""The invigilator's dashboard: no empty chart or leaderboard of zeros in the lobby, and alerts
+that read as English does: "left the exam page (once)", never "(1 times)"."""
 from __future__ import annotations
 
 from server.exams import operations as exams
@@ -22,7 +23,9 @@ def test_a_first_tab_switch_is_said_once_not_one_times(browser, web_server, peop
     trainee.goto(f"{web_server.url}/exam/{session.id}")
     trainee.wait_for_selector("text=等待监考员开始考试")
     staff.wait_for_function("() => document.getElementById('connected-count').textContent === '1'")
+    assert staff.locator("#standings").is_hidden() and staff.locator("#distribution-box").is_hidden()
     staff.get_by_role("button", name="Start the exam").click()
+    staff.wait_for_selector("#standings", state="visible")
     trainee.wait_for_selector("text=考试已开始")
     for times in (1, 2):
         # The trainee switches away (the page reports at most one switch a second).
