@@ -30,12 +30,12 @@ from grading.scoring import (
     max_total,
     normalize_choice,
 )
-from grading.totals import competition_ranks, pass_threshold, passed, points_text
+from grading.totals import competition_ranks, histogram, pass_threshold, passed, points_text
 
 __all__ = [
     "Attempt", "Decision", "Grade", "ItemAnalysis", "KeyProblem", "Leaderboard", "MultiRule", "Outcome", "Policy",
     "QuestionSnapshot", "QuestionType", "Recording", "RegradeChange", "Response", "SpeedBonus", "StoredAnswer",
     "Void", "analyse_items", "check_key", "competition_ranks", "decide_answer", "grade_answer", "grade_attempt",
-    "judge_label", "judge_value", "key_letters", "max_total", "normalize_choice", "pass_threshold", "passed",
-    "points_text", "regrade",
+    "histogram", "judge_label", "judge_value", "key_letters", "max_total", "normalize_choice", "pass_threshold",
+    "passed", "points_text", "regrade",
 ]

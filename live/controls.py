@@ -21,7 +21,15 @@ from live.limits import MAX_INT
 from live.runtime import runtime_for
 from server.database import after_commit
 from server.exams import operations
-from server.exams.models import LiveSession, Pacing, Participant, SessionQuestion, SessionStatus
+from server.exams.models import (
+    DEFAULT_PAPER_SECONDS,
+    DEFAULT_QUESTION_SECONDS,
+    LiveSession,
+    Pacing,
+    Participant,
+    SessionQuestion,
+    SessionStatus,
+)
 from server.exams.results import forget_results
 from server.extensions import db
 from server.papers.models import ShowKey
@@ -63,7 +71,7 @@ def start(session: LiveSession, now: datetime) -> None:
     operations.freeze(session)
     session.status, session.started_at = SessionStatus.RUNNING, now
     if session.pacing == Pacing.TIMED:
-        session.deadline_at = now + timedelta(seconds=session.paper_seconds or 1800)
+        session.deadline_at = now + timedelta(seconds=session.paper_seconds or DEFAULT_PAPER_SECONDS)
     db.session.flush()
     if session.pacing == Pacing.TIMED:
         emit.to_trainees(session, "state", lambda p: payloads.trainee_state(session, p, now))
@@ -93,7 +101,7 @@ def open_next(session: LiveSession, now: datetime) -> SessionQuestion | None:
         LiveSession.current_question_id.is_(None) if previous is None
         else LiveSession.current_question_id == previous).values(
         current_question_id=question.id, question_open=True, question_opened_at=now,
-        question_deadline_at=now + timedelta(seconds=session.question_seconds or 30))).rowcount
+        question_deadline_at=now + timedelta(seconds=session.question_seconds or DEFAULT_QUESTION_SECONDS))).rowcount
     db.session.refresh(session)
     if not opened:
         return None
@@ -120,6 +128,8 @@ def close_question(session: LiveSession, now: datetime) -> bool:
             emit.to_trainees(session, "question_closed", payloads.revealed(question, None, counts))
         else:
             emit.to_trainees(session, "question_closed", lambda p: payloads.revealed(question, p, counts))
+        # Each trainee's own mark, points and running total: built for one, sent to one.
+        emit.to_trainees(session, "question_result", payloads.question_results(question))
     else:
         emit.to_trainees(session, "question_closed", {"question_id": question.id})
     emit.to_staff(session, "question_closed", {"question_id": question.id, "key": question.answer,
@@ -194,8 +204,7 @@ def end(session: LiveSession, now: datetime) -> None:
         return
     db.session.refresh(session)
     operations.end_session(session, now)
-    emit.to_trainees(session, "ended", lambda p: {"score": {"total": str(p.total), "passed": p.passed}}
-                     if session.show_key != ShowKey.NEVER else {})
+    emit.to_trainees(session, "ended", payloads.ended(session))
     dashboard.status_changed(session, now)
     runtime, session_id = runtime_for(current_app._get_current_object()), session.id
     after_commit(lambda: runtime.forget(session_id))

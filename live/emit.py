@@ -48,7 +48,7 @@ def to_user(user_id: int, event: str, payload: dict) -> None:
 def to_trainees(session: LiveSession, event: str, payload: dict | Callable[[Participant], dict]) -> None:
     """One payload for the whole room, or, when it differs per trainee (shuffled papers), one
     built for each participant (after the commit, from what was committed) and sent to that
-    user only."""
+    user only; a trainee it builds None for gets nothing."""
     session_id = session.id
     if not callable(payload):
         room = trainees_room(session_id)
@@ -59,7 +59,9 @@ def to_trainees(session: LiveSession, event: str, payload: dict | Callable[[Part
         participants = db.session.scalars(sa.select(Participant).where(
             Participant.session_id == session_id, Participant.removed.is_(False)))
         for participant in participants:
-            _send(event, payload(participant), user_room(participant.user_id))
+            data = payload(participant)
+            if data is not None:
+                _send(event, data, user_room(participant.user_id))
 
     after_commit(each)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from grading import QuestionType
+from grading import Outcome, QuestionType
 from live.clock import iso
 from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus
 from server.extensions import db
@@ -52,6 +52,68 @@ def revealed(question: SessionQuestion, participant: Participant | None, counts:
     return payload
 
 
+def question_result(question: SessionQuestion, participant: Participant, answer: Answer | None) -> dict:
+    """How this trainee did on a closed question: right, partly right, wrong or unanswered, the
+    points it won and the running total (knowledge points).  Only for a closed question whose key
+    the paper shows after each question."""
+    return {"question_id": question.id, "outcome": answer.outcome if answer else Outcome.UNANSWERED,
+            "points": str(answer.points if answer else 0), "total": str(participant.total)}
+
+
+def question_results(question: SessionQuestion):
+    """``question_result`` for each trainee who has the question in their paper (None for the
+    others), the answers read in one query the first time it is asked."""
+    answers: dict[int, Answer] = {}
+    loaded = False
+
+    def build(participant: Participant) -> dict | None:
+        nonlocal loaded
+        if question.id not in (participant.question_order or []):
+            return None
+        if not loaded:
+            answers.update((a.participant_id, a) for a in db.session.scalars(
+                sa.select(Answer).where(Answer.session_question_id == question.id)))
+            loaded = True
+        return question_result(question, participant, answers.get(participant.id))
+
+    return build
+
+
+def summaries(session: LiveSession):
+    """Each trainee's per-question outcomes at the end (✓/✗ in their own order), the session's
+    answers read in one query the first time it is asked."""
+    outcomes: dict[int, dict[int, str]] = {}
+    loaded = False
+
+    def build(participant: Participant) -> list[dict]:
+        nonlocal loaded
+        if not loaded:
+            rows = db.session.execute(sa.select(Answer.participant_id, Answer.session_question_id, Answer.outcome)
+                                      .join(Participant).where(Participant.session_id == session.id))
+            for participant_id, question_id, outcome in rows:
+                outcomes.setdefault(participant_id, {})[question_id] = outcome
+            loaded = True
+        mine = outcomes.get(participant.id, {})
+        return [{"position": n, "outcome": mine.get(question_id, Outcome.UNANSWERED)}
+                for n, question_id in enumerate(participant.question_order or [], start=1)]
+
+    return build
+
+
+def ended(session: LiveSession):
+    """The ``ended`` payload for each trainee: score and pass or fail, and, when the paper shows
+    keys at all, the per-question outcomes."""
+    summary = summaries(session)
+
+    def build(participant: Participant) -> dict:
+        if session.show_key == ShowKey.NEVER:
+            return {}
+        return {"score": {"total": str(participant.total), "passed": participant.passed},
+                "summary": summary(participant)}
+
+    return build
+
+
 def saved_answers(participant: Participant) -> dict:
     rows = db.session.scalars(sa.select(Answer).where(Answer.participant_id == participant.id))
     result = {}
@@ -84,10 +146,16 @@ def trainee_state(session: LiveSession, participant: Participant, now: datetime)
         state["remaining"] = remaining(session.deadline, now, session, participant.extra_seconds)
         if not session.question_open and session.show_key == ShowKey.AFTER_QUESTION:
             state["revealed"] = revealed(question, participant, None)
+            if question.id in participant.question_order:
+                answer = db.session.scalar(sa.select(Answer).where(
+                    Answer.participant_id == participant.id, Answer.session_question_id == question.id))
+                state["result"] = question_result(question, participant, answer)
     elif in_progress and not session.paced:
         state["questions"] = [question_for_trainee(by_id[i], participant) for i in participant.question_order]
         state["deadline"] = iso(session.deadline_at)
         state["remaining"] = remaining(session.deadline_at, now, session, participant.extra_seconds)
     if session.status == SessionStatus.ENDED:
         state["score"] = {"total": str(participant.total), "passed": participant.passed}
+        if session.show_key != ShowKey.NEVER:
+            state["summary"] = summaries(session)(participant)
     return state

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 
 from pdfs.fonts import cjk_font
@@ -28,6 +28,14 @@ def index():
     warning = cjk_font().warning if current_user.role == Role.ADMIN else None  # PDFs without Chinese glyphs
     return render_template("home.html", counts=counts, open_exams=open_participations(current_user),
                            font_warning_text=warning)
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico before reading any page: the icon, not a 404 in every log."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=7 * 24 * 3600)
 
 
 @bp.route("/healthz")

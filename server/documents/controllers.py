@@ -39,7 +39,7 @@ from server.documents.models import DocumentKind, IssuedDocument, IssueReason
 from server.documents.util import documents_with_content, participant_documents, session_documents
 from server.exams.audit import audit
 from server.exams.models import SessionStatus
-from server.exams.util import managed_session, may_manage_session
+from server.exams.util import managed_session, mask_name, may_manage_session
 from server.extensions import db, limiter
 from server.headers import no_store
 from server.models import Role
@@ -216,14 +216,6 @@ def revoke(document_id: int):
 # --- public verification ---------------------------------------------------------------------
 
 
-def _mask_name(name: str) -> str:
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def _mask_number(number: str) -> str:
     return number[:2] + "*" * max(0, len(number) - 3) + number[-1:] if len(number) > 3 else "*" * len(number)
 
@@ -237,7 +229,7 @@ def verification(document: IssuedDocument | None, code: str) -> dict:
         "status": status,
         "kind": document.kind if document else None,
         "number": document.number if document else None,
-        "holder": _mask_name(summary["name"]) if summary.get("name") else None,
+        "holder": mask_name(summary["name"]) if summary.get("name") else None,
         "employee_no": _mask_number(summary["employee_no"]) if summary.get("employee_no") else None,
         "exam": summary.get("exam"),
         "score": summary.get("score"),

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from server.access import roles, signed_in
-from server.exams.models import LiveSession, Participant
-from server.exams.util import managed_session
+from server.exams.models import LiveSession, Participant, SessionStatus
+from server.exams.results import session_results
+from server.exams.util import managed_session, mask_name, outline
 from server.extensions import db, limiter
-from server.models import Role
+from server.models import Role, User
 
 bp = Blueprint("live_pages", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
@@ -54,7 +55,8 @@ def exam(session_id: int):
         Participant.session_id == session_id, Participant.user_id == current_user.id))
     if participant is None:
         abort(404)
-    return render_template("live/exam.html", session=participant.session)
+    return render_template("live/exam.html", session=participant.session,
+                           outline=outline(participant.session, participant))
 
 
 def _staff_session(session_id: int) -> LiveSession:
@@ -72,7 +74,17 @@ def dashboard(session_id: int):
 @roles(*STAFF)
 def projector(session_id: int):
     session = _staff_session(session_id)
-    return render_template("live/projector.html", session=session, join_link=join_url(session))
+    # The room sees names masked (张*丰): the projector is a public screen.
+    people = db.session.execute(sa.select(Participant.id, User.name).join(User, User.id == Participant.user_id)
+                                .where(Participant.session_id == session.id, Participant.removed.is_(False)))
+    names = {str(pid): mask_name(name) for pid, name in people}
+    final = None
+    if session.status == SessionStatus.ENDED:
+        results = session_results(session)
+        final = {"pass_rate": results.pass_rate, "sitting": len(results.sitting), "passed": sum(
+            r.passed for r in results.sitting), "top": [r for r in results.sitting if r.rank is not None][:10]}
+    return render_template("live/projector.html", session=session, join_link=join_url(session), names=names,
+                           final=final, outline=outline(session), mask_name=mask_name)
 
 
 @bp.route("/sessions/<int:session_id>/qr.svg")

@@ -14,6 +14,10 @@ from server.papers.models import Paper, Selection, ShowKey
 from server.types import Points, one_of
 from server.vocabulary import Pacing, SessionStatus
 
+# The clock when the paper sets none: each paced question, and a whole timed paper.
+DEFAULT_QUESTION_SECONDS = 30
+DEFAULT_PAPER_SECONDS = 1800
+
 
 class LiveSession(db.Model):
     """One sitting of a paper.  Every paper setting the session uses (scoring, shuffles, how

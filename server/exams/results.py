@@ -22,8 +22,10 @@ from grading import (
     analyse_items,
     competition_ranks,
     grade_answer,
+    histogram,
     pass_threshold,
     passed,
+    points_text,
     regrade,
 )
 from grading.model import Grade
@@ -145,11 +147,8 @@ def _build(session: LiveSession, bins: int) -> SessionResults:
     rows = [r for r in all_rows if not r.absent]  # statistics: those who sat the exam
     maximum = max((r.max_total for r in rows), default=session.max_total)
     totals = [r.total for r in rows]
-    width = maximum / bins if maximum else Decimal(1)
-    counts = [0] * bins
-    for total in totals:
-        counts[min(bins - 1, int(total / width))] += 1
-    distribution = [(f"{(width * i).normalize():f}–{(width * (i + 1)).normalize():f}", counts[i]) for i in range(bins)]
+    distribution = [(f"{points_text(low)}–{points_text(high)}", count)
+                     for low, high, count in histogram(totals, maximum, bins)]
     branches: dict[str, list[ResultRow]] = {}
     for row in rows:
         branches.setdefault(row.branch, []).append(row)

@@ -1,12 +1,11 @@
-// The invigilator's live dashboard (and, with data-projector, the projector view).  It shows
-// what the server reports and sends controls; the server checks every control.
+// The invigilator's live dashboard.  It shows what the server reports and sends controls; the
+// server checks every control.  (The projector view has its own script: projector.js.)
 (function () {
   "use strict";
   var root = document.getElementById("dashboard");
   if (!root) { return; }
   var T = JSON.parse(document.getElementById("live-texts").textContent);
   var sessionId = Number(root.dataset.session);
-  var projector = root.dataset.projector === "1";
   var socket = io("/live", { transports: ["websocket"] });
   var state = { roster: [], questions: [], status: {}, distribution: {} };
   var deadlineAt = null;
@@ -56,6 +55,8 @@
     $("status-text").textContent = closed ? T.status_closed : (T["status_" + state.status.status] || "—");
     setRemaining(state.status.remaining);
     var question = currentQuestion();
+    $("standings").hidden = !state.status.status || state.status.status === "lobby";
+    $("distribution-box").hidden = !question;
     var box = $("current-question");
     box.innerHTML = "";
     if (question) {
@@ -63,12 +64,10 @@
       stem.className = "stem";
       stem.textContent = question.position + ". " + question.stem;
       box.appendChild(stem);
-      if (!projector) {
-        var key = document.createElement("p");
-        key.className = "hint";
-        key.textContent = T.key + ": " + judgeWord(question.answer);
-        box.appendChild(key);
-      }
+      var key = document.createElement("p");
+      key.className = "hint";
+      key.textContent = T.key + ": " + judgeWord(question.answer);
+      box.appendChild(key);
     }
     document.querySelectorAll("[data-action]").forEach(function (button) {
       var s = state.status.status;
@@ -97,7 +96,7 @@
   function paintRoster() {
     paintCounts();
     var tbody = document.querySelector("#roster tbody");
-    if (!tbody || projector) { paintScores(); return; }
+    if (!tbody) { paintScores(); return; }
     var filter = ($("roster-filter") || {}).value || "all";
     var sortKey = ($("roster-sort") || {}).value || "employee_no";
     var rows = state.roster.slice().sort(function (a, b) {
@@ -194,7 +193,7 @@
   }
   function alert(text) {
     var box = $("alerts");
-    if (!box || projector) { return; }
+    if (!box) { return; }
     var p = document.createElement("p");
     p.className = "flash flash-error";
     p.textContent = text;
@@ -309,7 +308,8 @@
   socket.on("alert", function (data) {
     var who = state.roster.filter(function (r) { return r.participant_id === data.participant_id; })[0];
     var name = who ? who.name : "#" + data.participant_id;
-    alert(fmt(data.submitted ? T.submitted_alert : T.tab_switch, { name: name, n: data.tab_switches }));
+    var text = data.submitted ? T.submitted_alert : data.tab_switches === 1 ? T.tab_switch_once : T.tab_switch;
+    alert(fmt(text, { name: name, n: data.tab_switches }));
     if (who) { who.tab_switches = data.tab_switches; paintRoster(); }
   });
 }());

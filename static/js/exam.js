@@ -14,6 +14,8 @@
   var cardToggle = document.getElementById("card-toggle");
   var card = document.getElementById("answer-card");
   var handInDialog = document.getElementById("hand-in-dialog");
+  var outline = document.getElementById("exam-outline");
+  var MARKS = { correct: "✓", partial: "◐", wrong: "✗", unanswered: "–" };
 
   var state = null;            // the last snapshot from the server
   var answers = {};            // question id -> {choice, seq, status}
@@ -125,8 +127,10 @@
       });
       list.appendChild(button);
     });
-    var head = el("p", { "class": "question-number",
-      text: fmt(T.question_n, { n: question.position, total: question.total }) });
+    var head = el("p", { "class": "question-number" }, [
+      el("span", { text: fmt(T.question_n, { n: question.position, total: question.total }) }),
+      el("span", { "class": "badge question-type", text: T["type_" + question.type] }),
+      el("span", { "class": "pick-hint", text: T["pick_" + question.type] })]);
     var block = el("div", { "class": "live-question", "data-question": question.id, id: "question-" + question.id }, [
       head, el("p", { "class": "stem", text: question.stem })]);
     if (!paced()) { head.appendChild(flagButton(question)); }
@@ -265,16 +269,18 @@
     paintCard();
     if (!state) { return; }
     var status = state.session.status;
+    outline.hidden = !(status === "lobby" || (status === "running" && paced() && !state.question));
     if (state.removed) { body.appendChild(el("p", { "class": "notice", text: T.removed })); return; }
     if (status === "ended") {
       body.appendChild(el("p", { "class": "notice", text: T.ended }));
       if (state.score) {
-        body.appendChild(el("p", { "class": "final-score", text: T.score + ": " + Number(state.score.total) +
-          " · " + (state.score.passed ? T.passed : T.failed) }));
+        var verdict = state.score.passed === null ? "" : " · " + (state.score.passed ? T.passed : T.failed);
+        body.appendChild(el("p", { "class": "final-score" + (state.score.passed ? " passed" : " failed"),
+          text: T.score + ": " + Number(state.score.total) + verdict }));
       }
-      if (state.session.show_key !== "never") {
-        body.appendChild(el("p", {}, [el("a", { href: "/my/results/" + state.participant_id, text: T.review })]));
-      }
+      if (state.summary) { body.appendChild(summaryGrid(state.summary)); }
+      body.appendChild(el("p", {}, [el("a", { "class": "button primary", href: "/my/results/" + state.participant_id,
+        text: state.session.show_key !== "never" ? T.review : T.result_link })]));
       setRemaining(null);
       return;
     }
@@ -300,12 +306,41 @@
           var key = state.revealed.key === "T" ? T["true"] : state.revealed.key === "F" ? T["false"] : state.revealed.key;
           body.appendChild(el("p", { "class": "revealed", text: T.key + ": " + key }));
         }
+        if (state.result && state.result.question_id === state.question.id) {
+          body.appendChild(feedback(state.result));
+        }
       }
     } else {
       (state.questions || []).forEach(function (question) { body.appendChild(questionBlock(question, open)); });
       if ((state.questions || []).length) { body.appendChild(el("div", { "class": "hand-in-bar" }, [handInButton()])); }
     }
     Object.keys(answers).forEach(function (questionId) { paintStatus(Number(questionId)); });
+    if (paced() && state.question && state.revealed && state.revealed.question_id === state.question.id) {
+      markOptions(state.question.id, state.revealed.key);
+    }
+  }
+  // After the question closes (papers that show keys then): the key in green, a wrong pick in red.
+  function markOptions(questionId, key) {
+    var choice = (answers[questionId] || {}).choice || "";
+    document.querySelectorAll('[data-question="' + questionId + '"] [data-letter]').forEach(function (button) {
+      var letter = button.dataset.letter;
+      button.classList.toggle("is-key", key.indexOf(letter) >= 0);
+      button.classList.toggle("is-wrong-pick", choice.indexOf(letter) >= 0 && key.indexOf(letter) < 0);
+    });
+  }
+  function feedback(result) {
+    return el("div", { "class": "feedback outcome-" + result.outcome, id: "feedback", role: "status" }, [
+      el("strong", { text: MARKS[result.outcome] + " " + T["outcome_" + result.outcome] }),
+      el("span", { text: fmt(T.points_won, { points: Number(result.points), total: Number(result.total) }) })]);
+  }
+  function summaryGrid(summary) {
+    var grid = el("ol", { "class": "summary-grid", id: "summary", "aria-label": T.summary_heading });
+    summary.forEach(function (line) {
+      var label = fmt(T.summary_cell, { n: line.position, outcome: T["outcome_" + line.outcome] });
+      grid.appendChild(el("li", { "class": "outcome-" + line.outcome, title: label, "aria-label": label }, [
+        el("span", { text: String(line.position) }), el("b", { text: MARKS[line.outcome] })]));
+    });
+    return el("section", { "class": "summary" }, [el("h2", { text: T.summary_heading }), grid]);
   }
   function applyState(snapshot) {
     state = snapshot;
@@ -350,6 +385,7 @@
     state.question = data.question;
     state.question_open = true;
     state.revealed = null;
+    state.result = null;
     setRemaining(data.remaining);
     render();
   });
@@ -358,6 +394,11 @@
     state.question_open = false;
     if (data.key) { state.revealed = data; }
     setRemaining(null);  // the server's clock for this question has stopped: so does this one
+    render();
+  });
+  socket.on("question_result", function (data) {
+    if (!state) { return; }
+    state.result = data;
     render();
   });
   socket.on("paused", function (data) { if (state) { state.session.status = "paused"; setRemaining(data.remaining); render(); } });
@@ -371,6 +412,7 @@
     if (!state) { return; }
     state.session.status = "ended";
     state.score = data.score || null;
+    state.summary = data.summary || null;
     render();
   });
   socket.on("removed", function () { if (state) { state.removed = true; render(); } });

@@ -88,7 +88,7 @@ def test_every_page_type_works_under_the_policy(browser, web_server, people, exa
 
     projector = Watched(browser, viewport={"width": 1280, "height": 720}, locale="zh-CN")
     sign_in(projector.page, web_server, "J100")
-    projector.visit(url + f"/sessions/{exam.id}/projector", ".huge-code")
+    projector.visit(url + f"/sessions/{exam.id}/projector", "#question-stem")
 
     staff.page.get_by_role("button", name="结束考试").click()  # a confirm dialog, accepted
     trainee.page.wait_for_selector("text=考试已结束")

@@ -127,8 +127,8 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
         staff.wait_for_selector(selector)
         screenshot(staff, name)
     staff.goto(f"{web_server.url}/sessions/{session_id}/projector")
-    staff.wait_for_selector(".huge-code")
-    screenshot(staff, "projector", full_page=False)
+    staff.wait_for_selector("#ranking")
+    screenshot(staff, "projector-end", full_page=False)
     for context, _page in [*trainees, (staff_context, None)]:
         context.close()
 

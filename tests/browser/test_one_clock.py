@@ -75,7 +75,7 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
     staff.get_by_role("button", name="下一题").click()
     for page in (a, b):
         page.wait_for_selector("text=存款保险保护存款人")
-    room.wait_for_selector("#current-question >> text=存款保险保护存款人")
+    room.wait_for_selector("#question-stem >> text=存款保险保护存款人")
     _option(a, "对").click()
     _option(b, "对").click()
     # Fully answered: it closes on every screen, and no screen counts down for it.
@@ -84,7 +84,9 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         page.wait_for_selector("#timer", state="hidden")
     for screen in (staff, room):
         screen.wait_for_function("() => document.getElementById('status-text').textContent === '本题已结束'")
-        screen.wait_for_function("() => document.getElementById('timer').textContent === '—'")
+    staff.wait_for_function("() => document.getElementById('timer').textContent === '—'")
+    room.wait_for_selector("#timer", state="hidden")  # the room's big clock goes away
+    for screen in (staff, room):
         screen.wait_for_function("() => document.getElementById('answered-count').textContent === '2'")
 
     # The next question starts from zero everywhere: counts, rows and the chart.
@@ -93,7 +95,8 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         page.wait_for_selector("text=柜员可以代客户设置密码")
     for screen in (staff, room):
         screen.wait_for_function("() => document.getElementById('status-text').textContent === '进行中'")
-        screen.wait_for_selector("#current-question >> text=柜员可以代客户设置密码")
+        screen.wait_for_selector("#current-question >> text=柜员可以代客户设置密码" if screen is staff
+                                 else "#question-stem >> text=柜员可以代客户设置密码")
         assert screen.locator("#answered-count").text_content() == "0"
     assert "已作答" not in staff.locator("#roster tbody").text_content()
     assert staff.evaluate("() => Chart.getChart(document.getElementById('distribution-chart')).data.datasets[0].data") \
@@ -133,13 +136,14 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
         page.wait_for_selector("#timer", state="hidden")
     for screen in (staff, room):
         screen.wait_for_function("() => document.getElementById('status-text').textContent === '本题已结束'")
-        screen.wait_for_function("() => document.getElementById('timer').textContent === '—'")
+    staff.wait_for_function("() => document.getElementById('timer').textContent === '—'")
+    room.wait_for_selector("#timer", state="hidden")  # the room's big clock goes away
     screenshot(room, "projector-closed", full_page=False)
 
     staff.get_by_role("button", name="结束考试").click()
     for page in (a, b):
         page.wait_for_selector("text=考试已结束")
-    room.wait_for_function("() => document.getElementById('status-text').textContent === '已结束'")
+    room.wait_for_selector("#final")  # the room's end screen: pass rate and ranking
 
     # The speed bonus is the room's game: the score is knowledge points only (2 of 12), the
     # bonus has its own column, and nobody is above full marks.

@@ -222,3 +222,18 @@ def test_the_speed_bonus_is_kept_apart_from_knowledge_points():
 ])
 def test_points_print_without_exponent_or_trailing_zeros(points, text):
     assert points_text(points) == text
+
+
+def test_the_score_histogram_has_round_buckets():
+    """Buckets of a round width people read at a glance ("0–2", not "0–1.7"), the last one
+    closed at full marks, and every total counted once."""
+    from grading import histogram, points_text
+
+    labels = lambda buckets: [f"{points_text(low)}–{points_text(high)}" for low, high, _n in buckets]  # noqa: E731
+    seventeen = histogram([D(0), D("1.9"), D(2), D(17)], D(17))
+    assert labels(seventeen) == ["0–2", "2–4", "4–6", "6–8", "8–10", "10–12", "12–14", "14–16", "16–17"]
+    assert [n for _low, _high, n in seventeen] == [2, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert labels(histogram([], D(100))) == [f"{n}–{n + 10}" for n in range(0, 100, 10)]
+    assert labels(histogram([], D(150)))[-1] == "140–150"
+    assert labels(histogram([], D(3))) == ["0–0.5", "0.5–1", "1–1.5", "1.5–2", "2–2.5", "2.5–3"]
+    assert histogram([D(0)], D(0)) == [(D(0), D(0), 1)]

@@ -3,6 +3,7 @@ durable acknowledged answers, reconnects, access checks and what trainees may se
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import gevent
 import pytest
@@ -101,19 +102,59 @@ def test_closing_reveals_the_key_and_nothing_earlier_does(live, paced, clock):
     for trainee in trainees:
         call(trainee, "enter", {"session_id": paced.id})
     call(staff, "control", {"session_id": paced.id, "action": "start"})
+    totals = []
     for _ in range(6):  # every question: open, answer, close
         call(staff, "control", {"session_id": paced.id, "action": "next"})
         before_close = [e for t in trainees for e in events(t)]
         blob = json.dumps(before_close, ensure_ascii=False)
         assert '"key"' not in blob and '"answer"' not in blob and "distribution" not in blob
         question = [e for e in before_close if e["name"] == "question"][-1]["args"][0]["question"]
-        _answer(trainees[0], question, question["options"][0]["letter"] if question["options"] else "T", 1)
+        ack = _answer(trainees[0], question, question["options"][0]["letter"] if question["options"] else "T", 1)
+        # Nor does an answer's acknowledgement say whether it was right, nor anything before the close.
+        blob = json.dumps([ack, *(e for t in trainees for e in events(t))], ensure_ascii=False)
+        assert "outcome" not in blob and "question_result" not in blob and '"points"' not in blob
         call(staff, "control", {"session_id": paced.id, "action": "close"})
+        results = []
         for trainee in trainees:  # drains what each received, so the next round starts clean
-            closed = events(trainee, "question_closed")[-1]["args"][0]
+            received = events(trainee)
+            closed = next(e for e in received if e["name"] == "question_closed")["args"][0]
             assert closed["question_id"] == question["id"] and "key" in closed and "distribution" in closed
+            mine = [e["args"][0] for e in received if e["name"] == "question_result"]
+            assert len(mine) == 1 and mine[0]["question_id"] == question["id"]
+            results.append(mine[0])
+        answered, silent = results
+        assert answered["outcome"] in ("correct", "partial", "wrong")
+        assert silent == {"question_id": question["id"], "outcome": "unanswered", "points": "0", "total": "0"}
+        totals.append(Decimal(answered["points"]))
+        assert Decimal(answered["total"]) == sum(totals)  # the running total
     staff_view = events(staff)
     assert any(e["name"] == "question_closed" and "key" in e["args"][0] for e in staff_view)
+    call(staff, "control", {"session_id": paced.id, "action": "end"})
+    ended = events(trainees[0], "ended")[-1]["args"][0]
+    assert [line["position"] for line in ended["summary"]] == [1, 2, 3, 4, 5, 6]
+    assert all(line["outcome"] != "unanswered" for line in ended["summary"])
+    assert {line["outcome"] for line in events(trainees[1], "ended")[-1]["args"][0]["summary"]} == {"unanswered"}
+
+
+@pytest.mark.parametrize("show_key", ["after_exam", "never"])
+def test_a_paper_that_keeps_the_key_sends_no_result_per_question(live, paced, clock, show_key):
+    """Only a paper that shows the key after each question tells a trainee how she did on it;
+    one that never shows the key says nothing per question at the end either."""
+    paced.show_key = show_key
+    db.session.commit()
+    staff, trainees, question = _first_question_open(live, paced)
+    _answer(trainees[0], question, question["options"][0]["letter"] if question["options"] else "T", 1)
+    call(staff, "control", {"session_id": paced.id, "action": "close"})
+    call(staff, "control", {"session_id": paced.id, "action": "next"})
+    state = call(trainees[0], "sync", {"session_id": paced.id})["state"]
+    assert "result" not in state and "revealed" not in state
+    call(staff, "control", {"session_id": paced.id, "action": "end"})
+    received = events(trainees[0])
+    assert not [e for e in received if e["name"] == "question_result"]
+    ended = next(e for e in received if e["name"] == "ended")["args"][0]
+    assert ("summary" in ended) == (show_key == "after_exam")
+    state = call(trainees[0], "sync", {"session_id": paced.id})["state"]
+    assert ("summary" in state) == (show_key == "after_exam")
 
 
 def test_a_question_closes_when_every_connected_trainee_has_answered(live, paced, clock):

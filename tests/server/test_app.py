@@ -100,3 +100,11 @@ def test_emits_go_through_redis_when_a_message_queue_is_configured(make_app):
     finally:
         make_app()
     assert not isinstance(socketio.server.manager, RedisManager)
+
+
+def test_the_favicon_is_served_to_anyone(client):
+    """Every first page view asks for /favicon.ico: it must not be a 404 (nor need a sign-in)."""
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg")
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)

@@ -128,6 +128,8 @@ def test_an_admin_revokes_and_verification_says_so(issued, client, auth, people)
     client.submit(f"/documents/{certificate.id}/revoke", {"reason": "考试舞弊，成绩作废"})
     result = client.get(f"/api/v1/verify/{certificate.code}").get_json()
     assert result["status"] == "revoked" and result["revoked_reason"] == "考试舞弊，成绩作废"
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)  # the page says when, and why
+    assert re.search(r'<dd id="revoked">\d{4}-\d\d-\d\d · 考试舞弊，成绩作废</dd>', page)
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "revoke_document")).reason == \
         "考试舞弊，成绩作废"
     from server.documents import operations
