@@ -135,6 +135,8 @@ def _issue(session: LiveSession, job: IssueJob, pending: list[Pending], processe
            planned: int) -> bool:
     """Sign and record ``pending``, committing every few documents; False (with the uncommitted
     ones dropped) as soon as the session's results have changed since they were planned."""
+    if not pending:  # nothing to sign: no signing processes to start (and stop) for it
+        return not _results_moved(session, planned)
     signed_all = sign_all((p.data for p in pending), signer_spec(), processes)
     try:
         since = 0
