@@ -1,12 +1,15 @@
 """`flask --app wsgi documents issue SESSION_ID`: issue (or finish issuing) a session's documents
-in the foreground, on every core; what is already issued stays as it is."""
+in the foreground, on every core; what is already issued stays as it is.
+`flask --app wsgi documents worker`: the document worker service (server/documents/worker.py)."""
 from __future__ import annotations
+
+import threading
 
 import click
 from flask.cli import AppGroup
 
 from server.database import commit
-from server.documents import operations
+from server.documents import operations, worker
 from server.documents.models import IssueJob, IssueReason
 from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
@@ -29,5 +32,24 @@ def issue_command(session_id: int, processes: int | None):
     commit()
     job = operations.run_job(job.id, processes=processes)
     if job.state != "done":
-        raise click.ClickException(f"issuing failed: {job.error}")
+        raise click.ClickException(f"issuing failed: {job.error or job.state}")
     click.echo(f"Session {session_id}: {job.done} of {job.total} documents issued.")
+
+
+@documents_cli.command("worker")
+@click.option("--processes", type=int, default=None,
+              help="Processes that render and sign (default: DOCUMENTS_PROCESSES, else every core).")
+@click.option("--until-idle", is_flag=True, help="End when no job is left to claim.")
+def worker_command(processes: int | None, until_idle: bool):
+    """Claim issuing jobs from the queue and issue their documents, until stopped (SIGTERM gives
+    the current job back to the queue)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stopped = threading.Event()
+    worker.stop_on_sigterm(stopped)
+    try:
+        ran = worker.work(processes, until_idle, stopped)
+    except worker.Stopping:
+        return
+    click.echo(f"{ran} job(s) issued.")
