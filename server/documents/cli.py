@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from server.database import commit
 from server.documents import operations, worker
+from server.documents.identity import signer_spec
 from server.documents.models import IssueJob, IssueReason
 from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
@@ -53,3 +54,11 @@ def worker_command(processes: int | None, until_idle: bool):
     except worker.Stopping:
         return
     click.echo(f"{ran} job(s) issued.")
+
+
+@documents_cli.command("authority")
+def authority_command():
+    """Make the instance's signing authority now, if it has none, and print where the signing
+    identity lives (in a cluster: make it on one node, copy the folder to the others)."""
+    spec = signer_spec()
+    click.echo(spec.pkcs12 or spec.folder)

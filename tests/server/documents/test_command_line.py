@@ -41,3 +41,14 @@ def test_issuing_twice_from_the_command_line_ends_and_issues_each_document_once(
     documents = db.session.scalars(sa.select(IssuedDocument).where(IssuedDocument.session_id == started.id)).all()
     assert len(documents) == 7 and not any(document.revoked for document in documents)
     assert len({(d.kind, d.participant_id) for d in documents}) == 7
+
+
+def test_the_authority_command_makes_the_signing_folder_once_and_names_it(app):
+    folder = Path(app.instance_path) / "signing"
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["documents", "authority"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == str(folder)
+    key = (folder / "authority-key.pem").read_bytes()
+    assert runner.invoke(args=["documents", "authority"]).output.strip() == str(folder)
+    assert (folder / "authority-key.pem").read_bytes() == key  # made once, never replaced
