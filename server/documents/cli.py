@@ -9,11 +9,12 @@ import click
 from flask.cli import AppGroup
 
 from server.database import commit
-from server.documents import operations, worker
+from server.documents import operations, queue, worker
 from server.documents.identity import signer_spec
-from server.documents.models import IssueJob, IssueReason
+from server.documents.models import IssueJob, IssueReason, JobState
 from server.exams.models import LiveSession, SessionStatus
 from server.extensions import db
+from server.models import utcnow
 
 documents_cli = AppGroup("documents", help="Certificates and score sheets.")
 
@@ -28,10 +29,13 @@ def issue_command(session_id: int, processes: int | None):
         raise click.ClickException(f"no session {session_id}")
     if session.status != SessionStatus.ENDED:
         raise click.ClickException(f"session {session_id} has not ended; documents are issued after the end")
-    job = IssueJob(session_id=session.id, reason=IssueReason.MANUAL, base_url=operations.public_base_url())
+    # Held by this process from the start: a worker service never sees it queued.
+    holder = queue.worker_name()
+    job = IssueJob(session_id=session.id, reason=IssueReason.MANUAL, base_url=operations.public_base_url(),
+                   state=JobState.RUNNING, claimed_by=holder, heartbeat_at=utcnow())
     db.session.add(job)
     commit()
-    job = operations.run_job(job.id, processes=processes)
+    job = operations.run_job(job.id, processes=processes, worker=holder)
     if job.state != "done":
         raise click.ClickException(f"issuing failed: {job.error or job.state}")
     click.echo(f"Session {session_id}: {job.done} of {job.total} documents issued.")
