@@ -7,7 +7,7 @@ PYTEST := $(BIN)/python -m pytest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres lint bench translations lock clean
+.PHONY: install run test test-sqlite test-postgres lint bench translations lock clean cluster cluster-stop
 
 install: $(VENV)/.installed node_modules/.installed server/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
@@ -28,6 +28,15 @@ run: install
 	$(FLASK) demo seed
 	@echo "Open http://$(HOST):$(PORT)/ and sign in with a demo account above."
 	EXAMHALL_HOST=$(HOST) EXAMHALL_PORT=$(PORT) $(BIN)/python wsgi.py
+
+# The cluster's topology on this machine (docs/deploy.md): N server processes and a document worker
+# behind nginx (installed when missing) on PostgreSQL and Redis; https://127.0.0.1:8443/.
+N ?= 3
+cluster: install
+	deploy/local/cluster.sh start $(N)
+
+cluster-stop:
+	deploy/local/cluster.sh stop
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,9 @@
 """The entry point: `python wsgi.py` serves Examhall with gevent; `flask --app wsgi ...` runs tasks.
 
-This is the one place gevent patches the standard library, before anything else is imported.
+This is the one place gevent patches the standard library, before anything else is imported, and
+only when serving: tasks (`flask --app wsgi documents issue|worker`, imports, migrations) run in a
+plain interpreter.  Patched, multiprocessing's pool ran its result-handler "thread" as a greenlet
+whose blocking pipe read froze the whole process, so `documents issue` hung forever.
 """
 import gevent
 from gevent import monkey
@@ -9,7 +12,8 @@ from gevent import monkey
 # per incoming message, and the recorded frames were a third of the young objects the garbage
 # collector had to scan during an answer burst (which got ~25% faster without them).
 gevent.config.track_greenlet_tree = False
-monkey.patch_all()
+if __name__ == "__main__":
+    monkey.patch_all()
 
 import gc  # noqa: E402
 import logging  # noqa: E402

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator
 
 from pdfs.certificate import CertificateData, render_certificate
@@ -39,10 +40,22 @@ def _render_and_sign(data: Document) -> bytes:
     return _signer.sign(render(data))
 
 
+def _threads_are_greenlets() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("threading"))
+
+
 def sign_all(documents: Iterable[Document], spec: SignerSpec, processes: int | None = None) -> Iterator[bytes]:
     """Signed PDF bytes for each document, in order.  ``processes`` defaults to the cores this
-    process may use; 1 works in this process (no pool)."""
+    process may use; 1 works in this process (no pool).
+
+    Never in a process gevent has patched: the pool's result handler would run as a greenlet
+    whose blocking read of the workers' pipe freezes every other greenlet, the pool's own task
+    feeder included, and the batch would wait forever."""
     processes = processes or len(os.sched_getaffinity(0))
+    if processes > 1 and _threads_are_greenlets():
+        raise RuntimeError("sign_all with a pool cannot run in a process patched by gevent; "
+                           "run it in a plain interpreter (flask --app wsgi documents worker)")
     if processes == 1:
         _start_worker(spec)
         for data in documents:

@@ -119,6 +119,13 @@ def from_environment(instance_path: str) -> dict:
         "DOCUMENTS_PROCESSES": int(os.environ.get("DOCUMENTS_PROCESSES") or 0) or None,
         "DOCUMENTS_INLINE": _flag("DOCUMENTS_INLINE", False),
         "DOCUMENTS_AUTO_ISSUE": _flag("DOCUMENTS_AUTO_ISSUE", True),  # when a session ends or is regraded
+        # One machine: the server starts a document worker process when it queues a job.  A cluster
+        # runs `flask --app wsgi documents worker` services instead and sets this false.
+        "DOCUMENTS_START_WORKER": _flag("DOCUMENTS_START_WORKER", True),
+        # A worker holds a job while its heartbeat (every few documents) is younger than this;
+        # after it, another worker takes the job over.  How often an idle worker looks for jobs.
+        "DOCUMENTS_LEASE_SECONDS": float(os.environ.get("DOCUMENTS_LEASE_SECONDS") or 90),
+        "DOCUMENTS_POLL_SECONDS": float(os.environ.get("DOCUMENTS_POLL_SECONDS") or 2),
         # Parsing strangers' files runs in worker processes (server/offload.py): how many at once,
         # and each job's wall-time and memory limit.
         "EXAMHALL_OFFLOAD_WORKERS": int(os.environ.get("EXAMHALL_OFFLOAD_WORKERS") or 2),

@@ -74,7 +74,9 @@ class IssuedDocument(db.Model):
 
 class IssueJob(db.Model):
     """Issuing a session's documents in the background.  Progress is ``done`` of ``total``; a job
-    whose heartbeat stopped was interrupted and can be resumed (documents already issued stay)."""
+    whose heartbeat stopped was interrupted and can be resumed (documents already issued stay).
+    A document worker holds a running job (``claimed_by``) while its heartbeat is younger than
+    the lease (server/documents/queue.py); after that any worker may take it over."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
@@ -89,7 +91,9 @@ class IssueJob(db.Model):
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
     worker_pid: Mapped[int | None]  # the process running it, for an operator who must stop it
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))  # the worker holding it: host:pid
 
     session: Mapped[LiveSession] = relationship()
 
-    __table_args__ = (one_of("state", JobState, "state_known"), one_of("reason", IssueReason, "reason_known"))
+    __table_args__ = (one_of("state", JobState, "state_known"), one_of("reason", IssueReason, "reason_known"),
+                      sa.Index("ix_issue_job_state", "state", "id"))

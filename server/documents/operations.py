@@ -4,9 +4,10 @@ Issuing works out what is missing (a certificate for everyone who passed, a scor
 everyone, one session sheet) and issues just that, so a job that was interrupted is resumed by
 running it again.  Each document's code, bytes and hash are committed together.
 
-Operations flush and the caller commits; a worker process is started only once the job row is
-committed (server.database.after_commit).  ``run_job`` is the exception: it runs in the worker
-process as its own unit of work and commits its progress every few documents.  Documents follow
+Operations flush and the caller commits; a job is handed to a worker only once its row is
+committed (server.database.after_commit).  ``run_job`` and ``run_claimed`` are the exception:
+they run in a document worker process (server/documents/worker.py) as their own unit of work and
+commit their progress every few documents.  Documents follow
 the exams' signals (a session ended, a session was regraded): exams never import documents."""
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from pdfs.batch import Document, sign_all
 from server import PROJECT_ROOT, config
 from server.database import after_commit
-from server.documents import pdf
+from server.documents import pdf, queue
 from server.documents.identity import issuer_name, signer_spec
 from server.documents.models import DocumentKind, IssuedDocument, IssueJob, IssueReason, JobState
 from server.documents.util import session_documents
@@ -40,8 +40,8 @@ from server.models import User, utcnow
 log = logging.getLogger(__name__)
 
 CODE_BYTES = 10  # 80 random bits
-STALE_AFTER = timedelta(seconds=90)  # a running job whose heartbeat is older was interrupted
 COMMIT_EVERY = 8  # documents per transaction: progress moves, and a crash loses little work
+MAX_PLANS = 10  # regrades or other runs that may change a job's plan under it before it gives up
 SUPERSEDED = "superseded"
 PREFIXES = {DocumentKind.CERTIFICATE: "C", DocumentKind.TRAINEE_SHEET: "S", DocumentKind.SESSION_SHEET: "R"}
 
@@ -132,9 +132,15 @@ def _results_moved(session: LiveSession, planned: int) -> bool:
 
 
 def _issue(session: LiveSession, job: IssueJob, pending: list[Pending], processes: int | None,
-           planned: int) -> bool:
-    """Sign and record ``pending``, committing every few documents; False (with the uncommitted
-    ones dropped) as soon as the session's results have changed since they were planned."""
+           planned: int, worker: str | None = None) -> bool:
+    """Sign and record ``pending``, committing every few documents with the job's progress and
+    heartbeat; False (with the uncommitted ones dropped) as soon as the session's results have
+    changed since they were planned, or another worker recorded one of them first (then the
+    caller plans again).  Raises queue.LeaseLost when ``worker`` no longer holds the job."""
+    worker = worker or job.claimed_by
+    job_id, done = job.id, job.done
+    if not pending:  # nothing to sign: no signing processes to start (and stop) for it
+        return not _results_moved(session, planned)
     signed_all = sign_all((p.data for p in pending), signer_spec(), processes)
     try:
         since = 0
@@ -145,47 +151,63 @@ def _issue(session: LiveSession, job: IssueJob, pending: list[Pending], processe
                 if _results_moved(session, planned):
                     db.session.rollback()
                     return False
-                job.done, job.heartbeat_at, since = job.done + since, utcnow(), 0
+                done, since = done + since, 0
+                queue.beat(job_id, worker, done=done)
                 db.session.commit()
         if _results_moved(session, planned):
             db.session.rollback()
             return False
-        job.done += since
+        queue.beat(job_id, worker, done=done + since)
         return True
+    except sa.exc.IntegrityError:  # a document of this plan is current already: issued elsewhere
+        db.session.rollback()
+        log.warning("session %s: a document was issued by another run meanwhile; planning again", session.id)
+        return False
     finally:
         signed_all.close()  # stops the signing processes when the plan is abandoned
 
 
-def run_job(job_id: int, processes: int | None = None) -> IssueJob:
+def run_job(job_id: int, processes: int | None = None, worker: str | None = None) -> IssueJob:
+    """Changes: takes job ``job_id`` over, whoever held it, and runs it here (run_claimed).  For
+    the command line, inline issuing and tests; document workers claim jobs (queue.claim)."""
+    worker = worker or queue.worker_name()
+    queue.claim(job_id, worker, take_over=True)
+    return run_claimed(job_id, worker, processes)
+
+
+def run_claimed(job_id: int, worker: str, processes: int | None = None) -> IssueJob:
     """Changes: issues what the job's session is missing, committing every few documents and
-    moving the job's progress; marks the job done, or failed with the reason.  The job is its
-    own unit of work (it runs in a worker process).  When a regrade changes the results while
-    it runs, what it signed since its last commit is dropped and it plans again: the regrade has
-    superseded what was issued before, so the new plan reissues those with the new results."""
-    job = db.session.get(IssueJob, job_id)
+    moving the job's progress and heartbeat; marks the job done, or failed with the reason.
+    ``worker`` must hold the job (queue.claim); if another worker takes it over meanwhile (this
+    one's heartbeat had expired), this one stops without committing anything more.  The job is
+    its own unit of work.  When a regrade changes the results while it runs, what it signed
+    since its last commit is dropped and it plans again: the regrade has superseded what was
+    issued before, so the new plan reissues those with the new results."""
+    job = db.session.get(IssueJob, job_id, populate_existing=True)
     session = job.session
-    job.state, job.started_at, job.heartbeat_at, job.error = JobState.RUNNING, utcnow(), utcnow(), None
-    job.worker_pid = os.getpid()
-    db.session.commit()
     try:
-        while True:
+        for _attempt in range(MAX_PLANS):
             planned = db.session.scalar(sa.select(LiveSession.results_version).where(LiveSession.id == session.id))
             pending, present = plan(session, job.base_url)
-            job.total, job.done = present + len(pending), present
+            queue.beat(job_id, worker, total=present + len(pending), done=present)
             db.session.commit()
-            if _issue(session, job, pending, processes, planned):
+            if _issue(session, job, pending, processes, planned, worker):
                 break
             log.info("session %s: results changed while issuing; planning again", session.id)
-            job = db.session.get(IssueJob, job_id)
-        job.state, job.finished_at, job.heartbeat_at = JobState.DONE, utcnow(), utcnow()
+        else:
+            raise RuntimeError(f"the plan changed under the job {MAX_PLANS} times in a row")
+        queue.beat(job_id, worker, state=JobState.DONE, finished_at=utcnow())
         db.session.commit()
+    except queue.LeaseLost:
+        db.session.rollback()
+        log.warning("job %s was taken over by another worker; %s stops", job_id, worker)
     except Exception as exc:
         db.session.rollback()
         log.exception("issuing documents for session %s failed", session.id)
-        job = db.session.get(IssueJob, job_id)
-        job.state, job.error, job.finished_at = JobState.FAILED, f"{type(exc).__name__}: {exc}", utcnow()
+        db.session.execute(sa.update(IssueJob).where(IssueJob.id == job_id, IssueJob.claimed_by == worker).values(
+            state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow()))
         db.session.commit()
-    return job
+    return db.session.get(IssueJob, job_id, populate_existing=True)
 
 
 def latest_job(session: LiveSession) -> IssueJob | None:
@@ -194,8 +216,10 @@ def latest_job(session: LiveSession) -> IssueJob | None:
 
 
 def is_interrupted(job: IssueJob) -> bool:
+    """Queued or running, but nobody has moved it for longer than the lease (a worker takes a
+    running one over then; staff may resume either)."""
     beat = job.heartbeat_at or job.created_at
-    return job.state in (JobState.QUEUED, JobState.RUNNING) and utcnow() - beat > STALE_AFTER
+    return job.state in (JobState.QUEUED, JobState.RUNNING) and utcnow() - beat > queue.lease()
 
 
 def start_issuing(session: LiveSession, reason: IssueReason) -> IssueJob | None:
@@ -225,19 +249,24 @@ def _launch_after_commit(job: IssueJob) -> None:
 
 
 def _launch(app: Flask, job_id: int) -> None:
-    """Run the job inline (tests, DOCUMENTS_INLINE) or in a worker process of its own, so that
-    rendering and signing never hold up the live exam's event loop."""
+    """Run the job inline (tests, DOCUMENTS_INLINE), or start a document worker process that
+    issues every queued job and then ends (DOCUMENTS_START_WORKER, one machine), or do nothing:
+    the cluster's document workers (`flask --app wsgi documents worker`) claim it.  A web
+    process never renders or signs: that would hold up the live exams' event loop."""
     if app.config.get("DOCUMENTS_INLINE"):
         run_job(job_id, processes=1)
         return
-
+    if not app.config.get("DOCUMENTS_START_WORKER"):
+        return
     logs = os.path.join(app.instance_path, "logs")
     os.makedirs(logs, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "EXAMHALL_INSTANCE_PATH": app.instance_path}
+           "EXAMHALL_INSTANCE_PATH": app.instance_path,
+           "DOCUMENTS_LEASE_SECONDS": str(app.config["DOCUMENTS_LEASE_SECONDS"])}
     with open(os.path.join(logs, f"issue-{job_id}.log"), "ab") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "server.documents.worker", str(job_id)], cwd=PROJECT_ROOT,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        worker = subprocess.Popen([sys.executable, "-m", "server.documents.worker", "--until-idle"],
+                                  cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
     threading.Thread(target=worker.wait, daemon=True).start()  # reaped when it ends
 
 
