@@ -237,7 +237,7 @@ class Monitor(threading.Thread):
             try:
                 response = http.get(self.url + "/healthz", timeout=30)
                 loop = response.json().get("loop") or {}
-                self.health.append((now, time.time() - now, loop.get("max_stall_ms")))
+                self.health.append((now, time.time() - now, loop.get("max_stall_ms"), loop.get("max_busy_ms")))
             except Exception:  # a failed poll shows as a gap; the run goes on
                 response = None
             self.rss_max_kib = max(self.rss_max_kib, _rss_kib(self.pid) if Path(f"/proc/{self.pid}").exists() else 0)
@@ -258,10 +258,12 @@ class Monitor(threading.Thread):
     def during(self, start: float, end: float) -> dict:
         window = [h for h in self.health if start <= h[0] <= end]
         stalls = [h[2] for h in window if h[2] is not None]
+        busy = [h[3] for h in window if h[3] is not None]
         probes = [c[1] for c in self.connects if start <= c[0] <= end]
         connects = [c for c in probes if c is not None]
         return {"healthz": _ms([h[1] for h in window]),
                 "loop_stall_max_ms": max(stalls) if stalls else None,
+                "loop_busy_max_ms": max(busy) if busy else None,
                 "newcomer_connect_max_ms": round(max(connects) * 1000, 1) if connects else None,
                 "newcomer_connects_failed": len(probes) - len(connects)}
 

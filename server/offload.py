@@ -33,6 +33,7 @@ from gevent import get_hub, monkey
 T = TypeVar("T")
 
 THREADS = 4
+THREAD_NICENESS = 10  # pool threads run below the loop's thread (Linux: niceness is per thread)
 START_SECONDS = 60  # a new worker's interpreter start, before its first job's own limit counts
 
 
@@ -45,7 +46,17 @@ def in_thread(function: Callable[..., T], *args, **kwargs) -> T:
     pool = get_hub().threadpool
     if pool.maxsize != THREADS:
         pool.maxsize = THREADS
-    return pool.apply(function, args, kwargs)
+    return pool.apply(_yielding_to_the_loop, (function, args, kwargs))
+
+
+def _yielding_to_the_loop(function: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    """Run ``function`` on a pool thread that gives way to the loop's: more hashing threads than
+    cores took CPU time from the loop's thread during a sign-in storm, and every socket waited.
+    On Linux, ``setpriority(PRIO_PROCESS, 0)`` sets the calling thread's niceness (a system call
+    of about a microsecond, beside a hash of ~50 ms); raising it needs no privilege."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, THREAD_NICENESS)
+    return function(*args, **kwargs)
 
 
 def pause() -> None:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from server import offload
-from server.offload import LimitExceeded, Limits, in_process
+from server.offload import LimitExceeded, Limits, in_process, in_thread
 from server.tables import UploadError
 
 
@@ -101,3 +101,10 @@ def test_the_limits_come_from_the_app_config(make_app):
     make_app(EXAMHALL_OFFLOAD_SECONDS=1.5, EXAMHALL_OFFLOAD_MEMORY_MB=300, EXAMHALL_OFFLOAD_WORKERS=3)
     assert offload._pool.limits == Limits(workers=3, seconds=1.5, memory_mb=300)
     offload.configure(Limits())
+
+
+def test_hashing_threads_give_way_to_the_loops_thread():
+    """Pool threads (Argon2) run at a higher niceness than the thread that runs the loop, so a
+    sign-in storm on more threads than cores does not take the loop's CPU."""
+    assert in_thread(os.getpriority, os.PRIO_PROCESS, 0) == offload.THREAD_NICENESS > 0
+    assert os.getpriority(os.PRIO_PROCESS, 0) == 0
