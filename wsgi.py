@@ -17,6 +17,7 @@ if __name__ == "__main__":
 
 import gc  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import socketio  # noqa: E402
@@ -48,5 +49,6 @@ if __name__ == "__main__":
     print(f"Examhall is serving on http://{host}:{port}", flush=True)
     compile_templates()
     tune_garbage_collector()
-    app.extensions["loop_watch"] = LoopWatch().start()  # /healthz reports the loop's worst stall
+    # /healthz reports the loop's worst stall; EXAMHALL_LOOP_TRACE_MS logs where it was held longer.
+    app.extensions["loop_watch"] = LoopWatch().start(trace_ms=float(os.environ.get("EXAMHALL_LOOP_TRACE_MS") or 0))
     socketio.run(app, host=host, port=port)

@@ -88,8 +88,12 @@ class LoopWatch:
         self.since = time.monotonic()
         self._greenlet = None
 
-    def start(self) -> LoopWatch:
+    def start(self, trace_ms: float = 0) -> LoopWatch:
+        """Start watching; with ``trace_ms``, also log where any greenlet held the loop longer
+        than that (EXAMHALL_LOOP_TRACE_MS: a diagnosis aid, each switch then costs a little)."""
         self._greenlet = gevent.spawn(self._run)
+        if trace_ms:
+            _trace_long_holds(trace_ms / 1000)
         return self
 
     def _run(self) -> None:
@@ -107,6 +111,26 @@ class LoopWatch:
                   "seconds": round(now - self.since, 1)}
         self.worst, self.worst_busy, self.since = 0.0, 0.0, now
         return report
+
+
+def _trace_long_holds(threshold: float) -> None:
+    import logging
+    import traceback
+
+    import greenlet
+
+    log, hub, last = logging.getLogger("examhall.loop"), get_hub(), [time.perf_counter()]
+
+    def trace(event: str, args) -> None:
+        now = time.perf_counter()
+        if event in ("switch", "throw"):
+            origin = args[0]
+            if now - last[0] > threshold and origin is not hub and origin.gr_frame is not None:
+                log.warning("the loop was held %.0f ms; the greenlet gave it back at:\n%s", (now - last[0]) * 1000,
+                            "".join(traceback.format_stack(origin.gr_frame, limit=14)))
+        last[0] = now
+
+    greenlet.settrace(trace)
 
 
 # --- worker processes ---------------------------------------------------------------------------

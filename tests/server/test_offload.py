@@ -108,3 +108,30 @@ def test_hashing_threads_give_way_to_the_loops_thread():
     sign-in storm on more threads than cores does not take the loop's CPU."""
     assert in_thread(os.getpriority, os.PRIO_PROCESS, 0) == offload.THREAD_NICENESS > 0
     assert os.getpriority(os.PRIO_PROCESS, 0) == 0
+
+
+def test_the_loop_watch_reports_a_hold_and_where_it_ended(caplog):
+    """/healthz's figures and, with EXAMHALL_LOOP_TRACE_MS, the place a greenlet held the loop."""
+    import gevent
+    import greenlet
+
+    def hold_the_loop():
+        until = time.perf_counter() + 0.08
+        while time.perf_counter() < until:  # CPU on the loop, as unoffloaded work would be
+            pass
+        gevent.sleep(0)
+
+    previous = greenlet.gettrace()
+    watch = offload.LoopWatch().start(trace_ms=40)
+    try:
+        gevent.sleep(0.03)
+        watch.report()  # a fresh window
+        gevent.spawn(hold_the_loop).join()
+        gevent.sleep(0.03)
+        report = watch.report()
+    finally:
+        greenlet.settrace(previous)
+        watch._greenlet.kill()
+    assert report["max_stall_ms"] >= 60 and report["max_busy_ms"] >= 60, report
+    held = [r.getMessage() for r in caplog.records if r.name == "examhall.loop"]
+    assert held and "hold_the_loop" in held[0], held
