@@ -115,6 +115,8 @@ def _client_manager(url: str | None):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from server.api.docs import bp as api_docs_bp
+    from server.api.exams import bp as exam_api_bp
     from server.auth.api import bp as auth_api_bp
     from server.auth.controllers import bp as auth_bp
     from server.bank.api import bp as bank_api_bp
@@ -139,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(live_pages_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(exam_api_bp)
+    app.register_blueprint(api_docs_bp)
     app.register_blueprint(vendor_bp)
     import live
 
