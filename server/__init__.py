@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from server import config as config_module
+from server.types import MAX_ROW_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models",
@@ -43,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     _init_extensions(app)
+    app.url_map.converters["int"] = RowIdConverter
     _register_blueprints(app)
     proxies = app.config["EXAMHALL_PROXIES"]
     if proxies:
@@ -62,6 +65,14 @@ def create_app(config: dict | None = None) -> Flask:
     access.init_app(app)
     cli.init_app(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: at most MAX_ROW_ID, so a larger number is a 404 like any other
+    missing row, not an overflow (a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -143,6 +154,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(exam_api_bp)
     app.register_blueprint(api_docs_bp)
+    from server.api import inputs
+
+    inputs.init_app(app)
     app.register_blueprint(vendor_bp)
     import live
 

@@ -7,10 +7,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from grading import MultiRule, QuestionType
 from server.papers.models import Selection, ShowKey
+from server.types import MAX_ROW_ID
 from server.vocabulary import Pacing, SessionStatus
 
 Decimal = fields.String  # "2.50": exact, as stored
 When = fields.String  # ISO 8601 UTC, or null
+
+
+def row_id(**kwargs) -> fields.Integer:
+    """An id of a row (question, bank, paper, participant)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID), **kwargs)
 
 
 def _choice(enum) -> validate.OneOf:
@@ -41,14 +47,14 @@ class PaperSettingsIn(Schema):
 class DrawRuleIn(Schema):
     type = fields.String(required=True, validate=_choice(QuestionType))
     count = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
-    bank_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    bank_id = row_id(required=True)
     tag = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
 
 
 class PaperIn(PaperSettingsIn):
     """A new paper: its settings and either ``question_ids`` (fixed) or ``rules`` (drawn per trainee)."""
 
-    question_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(max=1000))
+    question_ids = fields.List(row_id(), validate=validate.Length(max=1000))
     rules = fields.List(fields.Nested(DrawRuleIn), validate=validate.Length(min=1, max=20))
 
     @validates_schema
@@ -94,7 +100,7 @@ class PaperOut(Schema):
 
 
 class SessionIn(Schema):
-    paper_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    paper_id = row_id(required=True)
     title = fields.String(load_default="", validate=validate.Length(max=120))
     pacing = fields.String(load_default=Pacing.PACED.value, validate=_choice(Pacing))
     employee_numbers = fields.List(fields.String(validate=validate.Length(min=1, max=40)), required=True,
@@ -114,7 +120,7 @@ class ControlIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(
         ["start", "next", "close", "pause", "resume", "extend", "end", "remove", "announce"]))
     seconds = fields.Integer(validate=validate.Range(min=1, max=3600), metadata={"description": "extend"})
-    participant_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "extend, remove"})
+    participant_id = row_id(metadata={"description": "extend, remove"})
     text = fields.String(validate=validate.Length(max=500), metadata={"description": "announce"})
 
 

@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 
 from server.access import rule_for
 from server.errors import OperationError
+from server.types import MAX_ROW_ID
 
 API_PREFIX = "/api/v1"
 VERSION = "1.0.0"
@@ -82,9 +83,9 @@ def load(schema: type[Schema], data, *, query: bool = False) -> dict:
 
 def openapi_path(rule: str) -> tuple[str, list[dict]]:
     """A Werkzeug rule as an OpenAPI path, with its path parameters."""
+    row_id = {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID}
     params = [{"name": m["name"], "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 0} if m["conv"] == "int" else {"type": "string"}}
-              for m in _CONVERTER.finditer(rule)]
+               "schema": row_id if m["conv"] == "int" else {"type": "string"}} for m in _CONVERTER.finditer(rule)]
     return _CONVERTER.sub(r"{\g<name>}", rule), params
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from server.access import password_change_required, public, signed_in
 from server.api.spec import operation
@@ -24,8 +24,8 @@ csrf.exempt(bp)
 
 
 class TokenIn(Schema):
-    employee_no = fields.String(required=True)
-    password = fields.String(required=True)
+    employee_no = fields.String(required=True, validate=validate.Length(min=1))
+    password = fields.String(required=True, validate=validate.Length(min=1))
 
 
 class BranchRef(Schema):

@@ -91,8 +91,17 @@ def test_bad_input_names_the_field(client, people, bank):
     assert_error(client.post("/api/v1/papers", headers=staff, json={"name": "x", "rules": [{"type": "essay"}]}),
                  400, "invalid", "rules.0.type")
     assert_error(client.get("/api/v1/sessions?per_page=500", headers=staff), 400, "invalid", "per_page")
+    # PostgreSQL cannot hold a NUL: refused up front, wherever it is (found by the fuzzer on PG).
+    assert_error(client.post("/api/v1/auth/token", json={"employee_no": "J1\x0000", "password": "x"}),
+                 400, "invalid", "employee_no")
+    assert_error(client.post("/api/v1/sessions", headers=staff, json={"paper_id": 1, "employee_numbers": ["a\x00"]}),
+                 400, "invalid", "employee_numbers.0")
+    assert_error(client.get(f"/api/v1/bank/banks/{bank.id}/questions?q=%00", headers=staff), 400, "invalid", "q")
     assert_error(client.post("/api/v1/papers", headers=staff, json={"name": "x", "question_ids": [999999]}),
                  400, "invalid", "question_ids")
+    # Past any row id: refused as input, never an overflow in the database (found by the fuzzer on PG).
+    assert_error(client.post("/api/v1/papers", headers=staff, json={"name": "x", "question_ids": [2**31]}),
+                 400, "invalid", "question_ids.0")
 
 
 def test_access_is_the_pages_access(client, people, fixed_paper, make_trainees):
@@ -121,3 +130,12 @@ def test_access_is_the_pages_access(client, people, fixed_paper, make_trainees):
 def test_a_login_cookie_does_not_open_the_api(client, auth, people, fixed_paper):
     auth.login("J100")
     assert_error(client.get("/api/v1/sessions"), 401, "unauthorized")
+
+
+def test_an_id_past_any_row_is_not_found_not_a_server_error(client, people, auth):
+    staff = bearer(client, "J100")
+    for url in ("/api/v1/sessions/2147483648", "/api/v1/sessions/17668090980286277898731520/documents",
+                "/api/v1/papers/99999999999999999999"):
+        assert_error(client.get(url, headers=staff), 404, "not_found")
+    auth.login("J100")
+    assert client.get("/sessions/17668090980286277898731520").status_code == 404  # the pages too
