@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from server import access, cli, errors, headers, i18n, offload, static_files
+    from server.api import inputs as api_inputs
 
     offload.configure(offload.Limits.from_config(app.config))
 
@@ -63,6 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     access.init_app(app)
+    # After the access check: a request's body is read only once its sender may make it.
+    api_inputs.init_app(app)
     cli.init_app(app)
     return app
 
@@ -154,9 +157,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(exam_api_bp)
     app.register_blueprint(api_docs_bp)
-    from server.api import inputs
-
-    inputs.init_app(app)
     app.register_blueprint(vendor_bp)
     import live
 

@@ -139,3 +139,8 @@ def test_an_id_past_any_row_is_not_found_not_a_server_error(client, people, auth
         assert_error(client.get(url, headers=staff), 404, "not_found")
     auth.login("J100")
     assert client.get("/sessions/17668090980286277898731520").status_code == 404  # the pages too
+
+
+def test_who_may_call_is_checked_before_the_input(client, people):
+    """A NUL is refused only once the caller is known: an anonymous request is 401 whatever it sends."""
+    assert_error(client.post("/api/v1/sessions", json={"title": "a\x00"}), 401, "unauthorized")
