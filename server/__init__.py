@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from server import config as config_module
+from server.types import MAX_ROW_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models",
@@ -43,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
 
     _init_extensions(app)
+    app.url_map.converters["int"] = RowIdConverter
     _register_blueprints(app)
     proxies = app.config["EXAMHALL_PROXIES"]
     if proxies:
@@ -52,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from server import access, cli, errors, headers, i18n, offload, static_files
+    from server.api import inputs as api_inputs
 
     offload.configure(offload.Limits.from_config(app.config))
 
@@ -60,8 +64,18 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     access.init_app(app)
+    # After the access check: a request's body is read only once its sender may make it.
+    api_inputs.init_app(app)
     cli.init_app(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: at most MAX_ROW_ID, so a larger number is a 404 like any other
+    missing row, not an overflow (a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -115,6 +129,8 @@ def _client_manager(url: str | None):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from server.api.docs import bp as api_docs_bp
+    from server.api.exams import bp as exam_api_bp
     from server.auth.api import bp as auth_api_bp
     from server.auth.controllers import bp as auth_bp
     from server.bank.api import bp as bank_api_bp
@@ -139,6 +155,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(live_pages_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(exam_api_bp)
+    app.register_blueprint(api_docs_bp)
     app.register_blueprint(vendor_bp)
     import live
 

@@ -6,6 +6,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+# The largest id a row can have (PostgreSQL's integer): a larger one in a URL or an API body is
+# refused as missing or invalid before it reaches the database, where it would overflow.
+MAX_ROW_ID = 2**31 - 1
+
 
 class Points(sa.types.TypeDecorator):
     """Exact points (Decimal, two places) stored as integer hundredths, identical on SQLite and

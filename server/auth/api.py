@@ -8,8 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from server.access import password_change_required, public, signed_in
+from server.api.spec import operation
 from server.auth import operations
 from server.auth.limits import login_limits
 from server.database import commit
@@ -19,6 +21,38 @@ from server.models import User
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+class TokenIn(Schema):
+    employee_no = fields.String(required=True, validate=validate.Length(min=1))
+    password = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class BranchRef(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class UserOut(Schema):
+    employee_no = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    branch = fields.Nested(BranchRef, required=True)
+
+
+class TokenOut(Schema):
+    """A new bearer token"""
+
+    token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_at = fields.String(required=True)
+    user = fields.Nested(UserOut, required=True)
+
+
+class MeOut(Schema):
+    """The token's user"""
+
+    user = fields.Nested(UserOut, required=True)
 
 
 def user_json(user: User) -> dict:
@@ -33,6 +67,9 @@ def user_json(user: User) -> dict:
 @bp.route("/auth/token", methods=["POST"])
 @public
 @login_limits
+@operation("Sign in: a bearer token for the API", tag="auth", body=TokenIn,
+           responses={201: TokenOut, 401: "Error", 403: "Error", 429: "Error"},
+           description="403 `password_change_required`: a one-time password opens only the web page.")
 def create_token():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -60,6 +97,7 @@ def create_token():
 
 @bp.route("/auth/token", methods=["DELETE"])
 @signed_in
+@operation("Sign out: revoke the token sent", tag="auth", responses={204: None})
 def revoke_token():
     operations.revoke_token(g.api_token)
     commit()
@@ -68,5 +106,6 @@ def revoke_token():
 
 @bp.route("/me")
 @signed_in
+@operation("Who the token belongs to", tag="auth", responses={200: MeOut})
 def me():
     return jsonify(user=user_json(current_user))

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from server import tables
 from server.access import roles
+from server.api.spec import operation
 from server.bank import formats, operations
 from server.bank.models import QuestionBank
 from server.bank.report import import_report, parse_report, upload_error_report
@@ -22,6 +24,72 @@ csrf.exempt(bp)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
 
 
+class BankOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    branch = fields.String(required=True)
+    manage = fields.Boolean(required=True)
+
+
+class BankList(Schema):
+    """The banks the caller may use"""
+
+    banks = fields.List(fields.Nested(BankOut), required=True)
+
+
+class QuestionSource(Schema):
+    file = fields.String(required=True, allow_none=True)
+    number = fields.String(required=True, allow_none=True)
+    line = fields.Integer(required=True, allow_none=True)
+
+
+class QuestionOut(Schema):
+    id = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    stem = fields.String(required=True)
+    options = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    answer = fields.String(required=True)
+    explanation = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    retired = fields.Boolean(required=True)
+    source = fields.Nested(QuestionSource, required=True)
+
+
+class BankRef(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class QuestionList(Schema):
+    """A bank's questions"""
+
+    bank = fields.Nested(BankRef, required=True)
+    questions = fields.List(fields.Nested(QuestionOut), required=True)
+
+
+class QuestionQuery(Schema):
+    type = fields.String(validate=validate.OneOf(["judge", "single", "multi"]))
+    tag = fields.String()
+    q = fields.String(metadata={"description": "words in the stem"})
+    retired = fields.String(validate=validate.OneOf(["0", "1"]), metadata={"description": "1: retired ones too"})
+
+
+class ImportReport(Schema):
+    """What the file held (and, unless a dry run, what was imported)"""
+
+    questions = fields.Integer(required=True)
+    by_type = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    errors = fields.List(fields.Dict(), required=True, metadata={"description": "line, number, code, message"})
+    items = fields.List(fields.Dict(), required=True)
+    notes = fields.Integer()
+    bank = fields.Nested(BankRef)
+    imported = fields.Integer()
+    already_in_bank = fields.Integer()
+    skipped_duplicates = fields.List(fields.Dict())
+    error = fields.Dict(metadata={"description": "the file could not be read (422)"})
+
+
 def _question_json(question) -> dict:
     return {"id": question.id, "version": question.version, "type": question.type, "stem": question.stem,
             "options": question.options, "answer": question.answer, "explanation": question.explanation,
@@ -32,6 +100,7 @@ def _question_json(question) -> dict:
 
 @bp.route("/banks")
 @roles(*STAFF)
+@operation("List question banks", tag="banks", responses={200: BankList})
 def banks():
     return jsonify(banks=[{"id": b.id, "name": b.name, "branch": b.branch.code,
                            "manage": may_manage_bank(current_user, b)} for b in visible_banks(current_user)])
@@ -39,6 +108,7 @@ def banks():
 
 @bp.route("/banks/<int:bank_id>/questions")
 @roles(*STAFF)
+@operation("A bank's questions, filtered", tag="banks", query=QuestionQuery, responses={200: QuestionList})
 def questions(bank_id: int):
     bank = db.session.get(QuestionBank, bank_id)
     if bank is None or not may_use_bank(current_user, bank):
@@ -51,6 +121,11 @@ def questions(bank_id: int):
 
 @bp.route("/import", methods=["POST"])
 @roles(*STAFF)
+@operation("Import a question file into a bank (or check it with dry_run)", tag="banks",
+           multipart={"file": "the question file", "format": "auto (default) or a format name",
+                      "bank": "bank name; created at the caller's branch if missing",
+                      "dry_run": "1: parse and report only"},
+           responses={200: ImportReport, 201: ImportReport, 422: ImportReport})
 def import_file():
     """multipart/form-data: file, format (auto), bank (name; created if missing), dry_run (1/0)."""
     upload = request.files.get("file")

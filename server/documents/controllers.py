@@ -28,10 +28,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from pdfs.fonts import cjk_font
 from pdfs.signing import SignatureCheck, check_signature
 from server.access import public, roles, signed_in
+from server.api.spec import operation
 from server.database import commit
 from server.documents import operations
 from server.documents.identity import signer_spec
@@ -50,6 +52,25 @@ bp = Blueprint("documents", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
 PDF_MAGIC = b"%PDF-"
 UNKNOWN_FILE_SECONDS = 5  # a file that is none of ours gets this long for its signature to be read
+
+
+class VerificationOut(Schema):
+    """The same fields whatever the verdict; null where unknown"""
+
+    code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["valid", "revoked", "unknown"]))
+    kind = fields.String(required=True, allow_none=True)
+    number = fields.String(required=True, allow_none=True)
+    holder = fields.String(required=True, allow_none=True)
+    employee_no = fields.String(required=True, allow_none=True)
+    exam = fields.String(required=True, allow_none=True)
+    score = fields.String(required=True, allow_none=True)
+    passed = fields.Boolean(required=True, allow_none=True)
+    issuer = fields.String(required=True, allow_none=True)
+    issued_on = fields.String(required=True, allow_none=True)
+    revoked_at = fields.String(required=True, allow_none=True)
+    revoked_reason = fields.String(required=True, allow_none=True)
+    sha256 = fields.String(required=True, allow_none=True)
 
 
 def _verify_limit() -> str:
@@ -175,7 +196,7 @@ def documents_of(participant, include_revoked: bool = False) -> list[IssuedDocum
     return participant_documents(participant, include_revoked=include_revoked)
 
 
-def _may_download(document: IssuedDocument) -> bool:
+def may_download(document: IssuedDocument) -> bool:
     if may_manage_session(current_user, document.session):
         return True
     own = document.participant is not None and document.participant.user_id == current_user.id
@@ -187,7 +208,7 @@ def _may_download(document: IssuedDocument) -> bool:
 @no_store
 def download(document_id: int):
     document = db.session.get(IssuedDocument, document_id)
-    if document is None or not _may_download(document):
+    if document is None or not may_download(document):
         abort(404)
     return send_file(io.BytesIO(document.content), mimetype="application/pdf", as_attachment=True,
                      download_name=download_name(document))
@@ -295,6 +316,7 @@ def verify_code(code: str):
 @bp.route("/api/v1/verify/<code>")
 @public
 @limiter.shared_limit(_verify_limit, scope="verify")
+@operation("Verify a document by its code", tag="verification", responses={200: VerificationOut, 429: "Error"})
 def verify_api(code: str):
     code = operations.normalise_code(code)
     return jsonify(verification(_by_code(code), code))

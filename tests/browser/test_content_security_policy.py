@@ -117,3 +117,13 @@ def test_every_page_type_works_under_the_policy(browser, web_server, people, exa
     screenshot(staff.page, "csp-one-time-password")
     for watched in (staff, trainee, projector, anonymous):
         watched.context.close()
+
+
+def test_the_api_docs_page_under_the_policy(browser, web_server):
+    """/api/docs: the operations list, rendered with no script and nothing from elsewhere."""
+    reader = Watched(browser, locale="zh-CN")
+    reader.visit(web_server.url + "/api/docs", "table")
+    paths = reader.page.locator("td code").all_inner_texts()
+    assert "/api/v1/sessions/{session_id}/controls" in paths and "/api/v1/openapi.json" in paths
+    assert reader.page.locator("a[href$='openapi.json']").count() == 1
+    reader.context.close()

@@ -449,7 +449,12 @@ def test_a_timed_paper(exam, trainee, staff, clock):
     assert refused(answer(second, opening, "T", 1)) == "paused"
     ok(control(invigilator, session, "resume"))
     assert first.wait("resumed")["remaining"] == 650
-    assert second.wait("time_extended")["remaining"] == 680
+    extended = second.wait("time_extended")
+    assert extended["remaining"] == 680
+    # `deadline` is the session's, the same for everyone: a trainee's extra time is only in `remaining`.
+    mine, theirs = (ok(p.call("sync", {"session_id": session.id}))["state"] for p in (second, first))
+    assert mine["deadline"] == theirs["deadline"] == extended["deadline"] is not None
+    assert mine["remaining"] - theirs["remaining"] == 30
 
     first.disconnect()
     clock.advance(1)
@@ -548,6 +553,8 @@ def test_what_is_refused(exam, trainee, staff, clock):
     assert refused(outsider.call("enter", {"code": session.join_code})) == "not_on_roster"
     assert refused(outsider.call("enter", {"session_id": session.id})) == "not_on_roster"
     assert refused(outsider.call("enter", None)) == "not_on_roster"
+    for not_an_object in (session.join_code, [session.id], session.id, True):  # not bad_request: the doc says so
+        assert refused(outsider.call("enter", not_an_object)) == "not_on_roster"
     assert refused(outsider.call("sync", {"session_id": session.id})) == "not_entered"
     assert refused(outsider.call("focus_lost", {"session_id": session.id, "kind": "blur"})) == "not_entered"
     assert refused(outsider.call("submit", {"session_id": session.id})) == "not_entered"
