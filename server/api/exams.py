@@ -268,14 +268,6 @@ def participant_result(session_id: int, participant_id: int):
 # --- documents ---------------------------------------------------------------------------------------
 
 
-def _progress(session: LiveSession) -> dict:
-    job = documents.latest_job(session)
-    if job is None:
-        return {"state": "none", "done": 0, "total": 0, "interrupted": False, "error": None}
-    return {"state": job.state, "done": job.done, "total": job.total, "error": job.error,
-            "interrupted": documents.is_interrupted(job)}
-
-
 @bp.route("/sessions/<int:session_id>/documents")
 @roles(*STAFF)
 @operation("A session's issued documents and the issuing progress", tag="documents",
@@ -286,7 +278,7 @@ def session_document_list(session_id: int):
               "version": d.version, "sha256": d.sha256, "size": d.size, "issued_at": iso(d.issued_at),
               "revoked": d.revoked, "download_url": url_for("exam_api.download_document", document_id=d.id)}
              for d in session_documents(session.id)]
-    return _answer(DocumentList, {"documents": items, "progress": _progress(session)})
+    return _answer(DocumentList, {"documents": items, "progress": documents.progress(session)})
 
 
 @bp.route("/documents/<int:document_id>.pdf")

@@ -79,26 +79,18 @@ def _verify_limit() -> str:
     return current_app.config["VERIFY_LIMIT"]
 
 
-def _progress(session) -> dict:
-    job = operations.latest_job(session)
-    if job is None:
-        return {"state": "none", "done": 0, "total": 0, "interrupted": False, "error": None}
-    return {"state": job.state, "done": job.done, "total": job.total, "error": job.error,
-            "interrupted": operations.is_interrupted(job)}
-
-
 @bp.route("/sessions/<int:session_id>/documents")
 @roles(*STAFF)
 def index(session_id: int):
     session = managed_session(current_user, session_id)
     return render_template("documents/index.html", session=session, documents=session_documents(session.id),
-                           progress=_progress(session), font=cjk_font())
+                           progress=operations.progress(session), font=cjk_font())
 
 
 @bp.route("/sessions/<int:session_id>/documents/progress")
 @roles(*STAFF)
 def progress(session_id: int):
-    return jsonify(_progress(managed_session(current_user, session_id)))
+    return jsonify(operations.progress(managed_session(current_user, session_id)))
 
 
 @bp.route("/sessions/<int:session_id>/documents/issue", methods=["POST"])

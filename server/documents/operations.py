@@ -215,6 +215,15 @@ def latest_job(session: LiveSession) -> IssueJob | None:
                              .order_by(IssueJob.id.desc()).limit(1))
 
 
+def progress(session: LiveSession) -> dict:
+    """The latest issuing job of a session, as the documents page and the API report it."""
+    job = latest_job(session)
+    if job is None:
+        return {"state": "none", "done": 0, "total": 0, "interrupted": False, "error": None}
+    return {"state": job.state, "done": job.done, "total": job.total, "error": job.error,
+            "interrupted": is_interrupted(job)}
+
+
 def is_interrupted(job: IssueJob) -> bool:
     """Queued or running, but nobody has moved it for longer than the lease (a worker takes a
     running one over then; staff may resume either)."""

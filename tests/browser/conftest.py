@@ -58,3 +58,18 @@ def sign_in(page, server, employee_no):
     page.get_by_label("工号").fill(employee_no)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def join_exam(browser, server, employee_no: str, code: str, viewport: dict = PHONE):
+    """A trainee on a phone (by default) signs in, types the exam code and waits in the lobby."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, server, employee_no)
+    page.goto(server.url + "/join")
+    page.get_by_label("考试码").fill(code)
+    page.get_by_role("button", name="进入考试").click()
+    page.wait_for_selector("text=等待监考员开始考试")
+    return context, page

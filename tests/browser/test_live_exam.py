@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from server.exams import operations as exams
 from server.exams.models import Answer
 from server.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import join_exam, sign_in
 
 
 @pytest.fixture
@@ -25,15 +25,7 @@ def paced_exam(fixed_paper, people, make_trainees):
     return session
 
 
-def _trainee(browser, web_server, employee_no, code):
-    context = browser.new_context(viewport={"width": 412, "height": 860}, locale="zh-CN")  # a phone
-    page = context.new_page()
-    sign_in(page, web_server, employee_no)
-    page.goto(web_server.url + "/join")
-    page.get_by_label("考试码").fill(code)
-    page.get_by_role("button", name="进入考试").click()
-    page.wait_for_selector("text=等待监考员开始考试")
-    return context, page
+WIDE_PHONE = {"width": 412, "height": 860}
 
 
 def _option(page, text):
@@ -49,7 +41,7 @@ def test_a_whole_paced_exam(browser, web_server, people, paced_exam, screenshot)
     staff.goto(f"{web_server.url}/sessions/{session_id}/live")
     staff.wait_for_selector("#roster tbody tr >> nth=2")
 
-    trainees = [_trainee(browser, web_server, f"S00{n}", code) for n in range(3)]
+    trainees = [join_exam(browser, web_server, f"S00{n}", code, WIDE_PHONE) for n in range(3)]
     (_ca, a), (_cb, b), (context_c, c) = trainees
     screenshot(a, "trainee-lobby")
     staff.wait_for_function("() => document.getElementById('connected-count').textContent === '3'")
@@ -179,7 +171,8 @@ def test_a_multiple_choice_question_is_submitted_not_closed_by_the_first_tick(br
     staff.on("dialog", lambda dialog: dialog.accept())
     sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    (_ca, a), (_cb, b) = trainees = [_trainee(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
+    (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code, WIDE_PHONE)
+                                     for n in range(2)]
     staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
     staff.get_by_role("button", name="开始考试").click()
     for _ in range(5):  # judge, judge, single, single: to the first multiple-choice question

@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PHONE, sign_in
 
-PHONE = {"width": 390, "height": 844}
 CLOCK_ABOVE = """(seconds) => { const m = /(\\d+):(\\d\\d)/.exec(document.getElementById('timer').textContent);
   return m !== null && Number(m[1]) * 60 + Number(m[2]) > seconds; }"""
 READ_TIMER = """() => { const box = document.getElementById('timer');

@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from server.documents.models import IssuedDocument
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PHONE, sign_in
 
-PHONE = {"width": 390, "height": 844}
 LONG_TITLE = ("2026年第四季度北京分行营业网点柜员、大堂经理及客户经理"
               "反洗钱与存款保险业务知识月度测试（第二批次补考场次）")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import join_exam, sign_in
 
 FILL = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
   return {width: r.width / window.innerWidth, bottom: r.bottom / window.innerHeight,
@@ -17,16 +17,6 @@ FILL = """(selector) => { const r = document.querySelector(selector).getBounding
 def _font_px(page, selector) -> float:
     return page.evaluate("(s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)", selector)
 
-
-def _trainee(browser, web_server, employee_no, code):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, web_server, employee_no)
-    page.goto(web_server.url + "/join")
-    page.get_by_label("考试码").fill(code)
-    page.get_by_role("button", name="进入考试").click()
-    page.wait_for_selector("text=等待监考员开始考试")
-    return context, page
 
 
 def test_the_projector_runs_the_room(browser, web_server, people, fixed_paper, make_trainees, screenshot):
@@ -48,7 +38,7 @@ def test_the_projector_runs_the_room(browser, web_server, people, fixed_paper, m
     room.wait_for_selector(".huge-code")
 
     # The lobby: names appear as trainees join, masked, with the count against the roster.
-    (_ca, a), (_cb, b) = trainees = [_trainee(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
+    (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
     room.wait_for_function("() => document.getElementById('joined-count').textContent === '2'")
     joined = sorted(room.locator("#joined li").all_text_contents())
     assert joined == ["用****0", "用****1"]  # 用户S000, 用户S001

@@ -12,20 +12,7 @@ import sqlalchemy as sa
 from server.exams import operations as exams
 from server.exams.models import Answer, LiveSession, Participant
 from server.extensions import db
-from tests.browser.conftest import sign_in
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _trainee(browser, web_server, employee_no, code, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, web_server, employee_no)
-    page.goto(web_server.url + "/join")
-    page.get_by_label("考试码").fill(code)
-    page.get_by_role("button", name="进入考试").click()
-    page.wait_for_selector("text=等待监考员开始考试")
-    return context, page
+from tests.browser.conftest import PHONE, join_exam, sign_in
 
 
 def _question(page, n):
@@ -49,8 +36,8 @@ def test_a_timed_paper_with_answer_card_hand_in_and_progress(browser, web_server
     sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session.id}/live")
     staff.wait_for_selector("#roster tbody tr >> nth=2")
-    (context_a, a) = _trainee(browser, web_server, "S000", session.join_code, PHONE)
-    (context_b, b) = _trainee(browser, web_server, "S001", session.join_code, {"width": 1280, "height": 900})
+    (context_a, a) = join_exam(browser, web_server, "S000", session.join_code, PHONE)
+    (context_b, b) = join_exam(browser, web_server, "S001", session.join_code, {"width": 1280, "height": 900})
     staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
     staff.get_by_role("button", name="开始考试").click()
     a.wait_for_selector(".live-question >> nth=5")

@@ -7,20 +7,7 @@ from __future__ import annotations
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import sign_in
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _trainee(browser, web_server, employee_no, code):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, web_server, employee_no)
-    page.goto(web_server.url + "/join")
-    page.get_by_label("考试码").fill(code)
-    page.get_by_role("button", name="进入考试").click()
-    page.wait_for_selector("text=等待监考员开始考试")
-    return context, page
+from tests.browser.conftest import join_exam, sign_in
 
 
 def _option(page, text):
@@ -43,7 +30,7 @@ def test_a_trainee_sees_how_she_did_after_each_question_and_at_the_end(browser, 
     staff.on("dialog", lambda dialog: dialog.accept())
     sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    (_ca, a), (_cb, b) = trainees = [_trainee(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
+    (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
 
     # The lobby says what is coming: 6 questions, 2 minutes each, 7.2 of 12 points to pass.
     outline = a.locator("#exam-outline")
