@@ -62,47 +62,12 @@ def prepare(folder: str, count: int, questions: int, question_seconds: int) -> d
     """A SQLite database with a head office, an invigilator and ``count`` trainees who all sign
     in with PASSWORD (one STANDARD hash, shared: each check costs the same), and a paced session
     of ``questions`` questions from the demo bank for all of them."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
+    from bench.seed import seeded_exam
 
-    from server import create_app
-    from server.auth import passwords
-    from server.bank import formats
-    from server.bank.models import Question
-    from server.bank.operations import import_into
-    from server.branches.operations import create_branch
-    from server.demo import DEMO_BANK_FILE
-    from server.exams import operations as exams
-    from server.extensions import db
-    from server.models import Role, User, utcnow
-    from server.papers import operations as papers
-
-    url = f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-        head = create_branch("HQ", "总行", "head_office", None)
-        password_hash = passwords.hash_password(PASSWORD)
-        staff = User(employee_no="J0001", name="监考员", branch=head, role=Role.INVIGILATOR.value,
-                     password_hash=password_hash)
-        db.session.add(staff)
-        db.session.execute(sa.insert(User), [
-            {"employee_no": f"T{n:06d}", "name": f"学员{n}", "branch_id": head.id, "role": "trainee",
-             "active": True, "password_hash": password_hash, "must_change_password": False,
-             "session_version": 1, "created_at": utcnow()} for n in range(count)])
-        db.session.commit()
-        users = list(db.session.scalars(sa.select(User).where(User.role == "trainee").order_by(User.id)))
-        result = formats.parse(DEMO_BANK_FILE.read_bytes(), DEMO_BANK_FILE.name, "text")
-        bank = import_into(None, "基准题库", head, result, DEMO_BANK_FILE.name).bank
-        paper = papers.create_paper(staff, head, papers.PaperSettings(name="基准卷", question_seconds=question_seconds))
-        papers.set_questions(paper, list(db.session.scalars(
-            sa.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id)))[:questions])
-        session = exams.create_session(staff, paper, "考试日基准", "paced", users)
-        db.session.commit()
-        info = {"db_file": f"{folder}/bench.sqlite3", "db_url": url, "session_id": session.id,
-                "join_code": session.join_code, "trainees": [u.employee_no for u in users], "staff": "J0001"}
-        db.engine.dispose()
-    return info
+    with seeded_exam(folder, count, PASSWORD, questions, question_seconds, "考试日基准") as seeded:
+        return {"db_file": f"{folder}/bench.sqlite3", "db_url": seeded.url, "session_id": seeded.session.id,
+                "join_code": seeded.session.join_code, "trainees": [u.employee_no for u in seeded.users],
+                "staff": "J0001"}
 
 
 # --- processes ------------------------------------------------------------------------------

@@ -75,52 +75,19 @@ def prepare(folder: str, count: int) -> tuple[str, int, str, list[str]]:
     import hashlib
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from server import create_app
-    from server.auth import passwords
-    from server.bank import formats
-    from server.bank.models import Question
-    from server.bank.operations import import_into
-    from server.branches.operations import create_branch
-    from server.demo import DEMO_BANK_FILE
-    from server.exams import operations as exams
+    from bench.seed import seeded_exam
     from server.extensions import db
-    from server.models import ApiToken, Role, User, utcnow
-    from server.papers import operations as papers
+    from server.models import ApiToken, utcnow
 
-    url = f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
-    with app.app_context():
-        upgrade()
-        head = create_branch("HQ", "总行", "head_office", None)
-        password_hash = passwords.hash_password(secrets.token_hex(8))
-        staff = User(employee_no="J0001", name="监考员", branch=head, role=Role.INVIGILATOR.value,
-                     password_hash=password_hash)
-        db.session.add(staff)
-        db.session.execute(sa.insert(User), [
-            {"employee_no": f"T{n:06d}", "name": f"学员{n}", "branch_id": head.id, "role": "trainee",
-             "active": True, "password_hash": password_hash, "must_change_password": False,
-             "session_version": 1, "created_at": utcnow()} for n in range(count)])
-        db.session.commit()
-        users = list(db.session.scalars(sa.select(User).where(User.role == "trainee").order_by(User.id)))
-        raw = {u.id: "exh_" + secrets.token_urlsafe(24) for u in [*users, staff]}
+    with seeded_exam(folder, count, secrets.token_hex(8), 5, 600, "基准考试") as seeded:
+        raw = {u.id: "exh_" + secrets.token_urlsafe(24) for u in [*seeded.users, seeded.staff]}
         expires = utcnow().replace(year=utcnow().year + 1)
         db.session.execute(sa.insert(ApiToken), [
             {"user_id": uid, "token_hash": hashlib.sha256(token.encode()).hexdigest(), "created_at": utcnow(),
              "expires_at": expires} for uid, token in raw.items()])
-        result = formats.parse(DEMO_BANK_FILE.read_bytes(), DEMO_BANK_FILE.name, "text")
-        bank = import_into(None, "基准题库", head, result, DEMO_BANK_FILE.name).bank
-        paper = papers.create_paper(staff, head, papers.PaperSettings(name="基准卷", question_seconds=600))
-        papers.set_questions(paper, list(db.session.scalars(
-            sa.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id)))[:5])
-        session = exams.create_session(staff, paper, "基准考试", "paced", users)
         db.session.commit()
-        session_id = session.id
-        tokens = [raw[u.id] for u in users]
-        staff_token = raw[staff.id]
-        db.engine.dispose()
-    return url, session_id, staff_token, tokens
+        return seeded.url, seeded.session.id, raw[seeded.staff.id], [raw[u.id] for u in seeded.users]
 
 
 def _start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
