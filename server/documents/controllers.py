@@ -70,8 +70,9 @@ def _progress(session) -> dict:
 @roles(*STAFF)
 def index(session_id: int):
     session = managed_session(current_user, session_id)
+    missing = operations.missing_count(session) if session.status == SessionStatus.ENDED else 0
     return render_template("documents/index.html", session=session, documents=session_documents(session.id),
-                           progress=_progress(session), font=cjk_font())
+                           progress=_progress(session), font=cjk_font(), missing=missing)
 
 
 @bp.route("/sessions/<int:session_id>/documents/progress")
