@@ -248,10 +248,10 @@ def render_session_sheet(data: SessionSheetData) -> bytes:
                    r.time_taken] for r in data.rows],
                [13 * mm, 28 * mm, 22 * mm, 44 * mm, 18 * mm, 17 * mm, 14 * mm, 22 * mm]),
         _p("试题分析 Item analysis", s["h2"]),
-        _table([[_p(h, s["cell"]) for h in ("#", "题目", "答案", "难度", "区分度", "选择分布", "提示")]]
+        _table([[_p(h, s["cell"]) for h in ("#", "题目", "答案", "答对率", "区分度", "选择分布", "提示")]]
                + [[i.position, _p(i.stem, s["cell"]), i.key, i.facility, i.discrimination,
                    _p(i.picked, s["cell"]), _p(i.flags, s["cell"])] for i in data.items],
-               [9 * mm, 73 * mm, 13 * mm, 13 * mm, 15 * mm, 32 * mm, 23 * mm]),
+               [9 * mm, 70 * mm, 13 * mm, 16 * mm, 15 * mm, 32 * mm, 23 * mm]),  # 答对率 on one line
     ]
     for note in data.notes:
         story.append(_p(note, s["small"]))
