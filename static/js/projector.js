@@ -20,7 +20,7 @@
   try { topToggle.checked = window.localStorage.getItem("examhall-projector-top") === "1"; } catch (e) { /* private mode */ }
   topToggle.addEventListener("change", function () {
     try { window.localStorage.setItem("examhall-projector-top", topToggle.checked ? "1" : "0"); } catch (e) { /* ignore */ }
-    paint();
+    paintView();
   });
   var deadlineAt = null;
 
@@ -63,13 +63,18 @@
     var id = state.status.current_question_id;
     return state.questions.filter(function (q) { return q.id === id; })[0];
   }
+  // paint: after news from the server (its remaining seconds set the clock); paintView: the
+  // screen alone (the lead-in's ticks, the top-5 switch), leaving the running clock as it is.
   function paint() {
+    if (state.status.status === "ended") { window.location.reload(); return; }
+    setRemaining(state.status.remaining);
+    paintView();
+  }
+  function paintView() {
     var status = state.status.status;
-    if (status === "ended") { window.location.reload(); return; }
     var question = currentQuestion();
     var closed = question && !state.status.question_open;
     $("status-text").textContent = closed ? T.status_closed : (T["status_" + status] || "");
-    setRemaining(state.status.remaining);
     paintCounts();
     if (status === "lobby") { show("lobby"); paintJoined(); return; }
     if (question && leadIn && leadIn.question === question.id && !closed && status === "running") {
@@ -94,7 +99,7 @@
         clearInterval(timer);
         if (leadIn && leadIn.question === questionId) { leadIn = null; }
       }
-      paint();
+      paintView();
     }, 100);
   }
   function paintTop(closed) {
