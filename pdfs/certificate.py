@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -14,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from pdfs.fonts import cjk_font
+from pdfs.metadata import stamp
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CertificateData:
     date: str  # as printed, e.g. 2026年11月29日
     issuer: str
     verify_url: str
+    created: datetime | None = None  # the document's CreationDate (naive: UTC); None: when rendered
 
 
 def render_certificate(data: CertificateData) -> bytes:
@@ -38,6 +41,8 @@ def render_certificate(data: CertificateData) -> bytes:
     pdf = canvas.Canvas(out, pagesize=(width, height), invariant=True)
     pdf.setTitle(f"{data.exam_title} 合格证书 {data.number}")
     pdf.setAuthor(data.issuer)
+    pdf.setSubject("合格证书 Certificate")
+    stamp(pdf, data.created)
     pdf.setStrokeColor(colors.HexColor("#b3261e"))
     pdf.setLineWidth(3)
     pdf.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -14,9 +15,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from pdfs.fonts import cjk_font
+from pdfs.metadata import CREATOR, PRODUCER, stamp
 
 ACCENT = colors.HexColor("#b3261e")
 RULE = colors.HexColor("#d0d0d0")
@@ -53,6 +56,7 @@ class TraineeSheetData:
     time_taken: str
     questions: list[SheetQuestion]
     verify_url: str
+    created: datetime | None = None  # the document's CreationDate (naive: UTC); None: when rendered
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class SessionSheetData:
     items: list[ItemRow]
     verify_url: str
     notes: list[str] = field(default_factory=list)
+    created: datetime | None = None  # the document's CreationDate (naive: UTC); None: when rendered
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -150,11 +155,19 @@ class _Footer:
         canvas.restoreState()
 
 
-def _build(story: list, title: str, author: str, footer: _Footer) -> bytes:
+def _build(story: list, title: str, author: str, footer: _Footer, created: datetime | None) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
-                            bottomMargin=18 * mm, title=title, author=author, invariant=True)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+                            bottomMargin=18 * mm, title=title, author=author, subject=title, invariant=True)
+
+    def stamped_canvas(*args, **kwargs) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        stamp(canvas, created)
+        return canvas
+
+    # The template sets Creator and Producer after making the canvas: give it the same values.
+    doc.creator, doc.producer = CREATOR, PRODUCER
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=stamped_canvas)
     return out.getvalue()
 
 
@@ -190,7 +203,7 @@ def render_trainee_sheet(data: TraineeSheetData) -> bytes:
     story.append(_table(rows, widths, numeric_from=len(header) - 1))
     story += [Spacer(0, 5 * mm), _p(f"签发：{data.issuer}　日期：{data.date}　编号：{data.number}", s["small"])]
     return _build(story, f"{data.exam_title} 成绩单 {data.name}", data.issuer,
-                  _Footer(data.number, data.verify_url, data.issuer))
+                  _Footer(data.number, data.verify_url, data.issuer), data.created)
 
 
 def _histogram(bands: list[tuple[str, int]]) -> Drawing:
@@ -235,13 +248,14 @@ def render_session_sheet(data: SessionSheetData) -> bytes:
                    r.time_taken] for r in data.rows],
                [13 * mm, 28 * mm, 22 * mm, 44 * mm, 18 * mm, 17 * mm, 14 * mm, 22 * mm]),
         _p("试题分析 Item analysis", s["h2"]),
-        _table([[_p(h, s["cell"]) for h in ("#", "题目", "答案", "难度", "区分度", "选择分布", "提示")]]
+        _table([[_p(h, s["cell"]) for h in ("#", "题目", "答案", "答对率", "区分度", "选择分布", "提示")]]
                + [[i.position, _p(i.stem, s["cell"]), i.key, i.facility, i.discrimination,
                    _p(i.picked, s["cell"]), _p(i.flags, s["cell"])] for i in data.items],
-               [9 * mm, 73 * mm, 13 * mm, 13 * mm, 15 * mm, 32 * mm, 23 * mm]),
+               [9 * mm, 70 * mm, 13 * mm, 16 * mm, 15 * mm, 32 * mm, 23 * mm]),  # 答对率 on one line
     ]
     for note in data.notes:
         story.append(_p(note, s["small"]))
     story += [Spacer(0, 5 * mm), _p(f"签发：{data.issuer}　日期：{data.date}　编号：{data.number}"
                                     f"　满分 {data.max_total}，合格线 {data.threshold}", s["small"])]
-    return _build(story, f"{data.exam_title} 成绩汇总", data.issuer, _Footer(data.number, data.verify_url, data.issuer))
+    return _build(story, f"{data.exam_title} 成绩汇总", data.issuer, _Footer(data.number, data.verify_url, data.issuer),
+                  data.created)

@@ -25,6 +25,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,7 +36,7 @@ from pdfs.signing import SignatureCheck, check_signature
 from server.access import public, roles, signed_in
 from server.api.spec import operation
 from server.database import commit
-from server.documents import operations
+from server.documents import operations, pdf
 from server.documents.identity import signer_spec
 from server.documents.models import DocumentKind, IssuedDocument, IssueReason
 from server.documents.util import documents_with_content, participant_documents, session_documents
@@ -83,8 +84,9 @@ def _verify_limit() -> str:
 @roles(*STAFF)
 def index(session_id: int):
     session = managed_session(current_user, session_id)
+    missing = operations.missing_count(session) if session.status == SessionStatus.ENDED else 0
     return render_template("documents/index.html", session=session, documents=session_documents(session.id),
-                           progress=operations.progress(session), font=cjk_font())
+                           progress=operations.progress(session), font=cjk_font(), missing=missing)
 
 
 @bp.route("/sessions/<int:session_id>/documents/progress")
@@ -256,6 +258,17 @@ def verification(document: IssuedDocument | None, code: str) -> dict:
     }
 
 
+def _page_dates(document: IssuedDocument | None) -> dict:
+    """The exam's date and the revocation's as the reader's language writes them (the JSON and
+    the document keep the Chinese date printed on it)."""
+    if document is None:
+        return {}
+    dates = {"issued_on": format_date(pdf.local(document.session.ended_at or document.issued_at).date(), "long")}
+    if document.revoked:
+        dates["revoked_on"] = format_date(pdf.local(document.revoked_at).date(), "long")
+    return dates
+
+
 def _revocation_text(document: IssuedDocument) -> str:
     if document.revoked_reason == operations.SUPERSEDED:
         return _("Superseded by a reissued document after a regrade.")
@@ -294,7 +307,7 @@ def verify_form():
         flash(_("The file could not be read: it is not a document Examhall issued, or it is damaged."), "error")
     if not check.ok and result["status"] == "valid":
         result["status"] = "invalid"
-    return render_template("documents/verify.html", result=result, check=check)
+    return render_template("documents/verify.html", result=result, check=check, dates=_page_dates(document))
 
 
 @bp.route("/verify/<code>")
@@ -302,7 +315,9 @@ def verify_form():
 @limiter.shared_limit(_verify_limit, scope="verify")
 def verify_code(code: str):
     code = operations.normalise_code(code)
-    return render_template("documents/verify.html", result=verification(_by_code(code), code), check=None)
+    document = _by_code(code)
+    return render_template("documents/verify.html", result=verification(document, code), check=None,
+                           dates=_page_dates(document))
 
 
 @bp.route("/api/v1/verify/<code>")

@@ -72,27 +72,51 @@ class Pending:
     summary: dict
 
 
-def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
-    """The documents still to issue, and how many of those the session needs are already there.
-    A document an admin revoked by hand is not issued again."""
+def _latest(session: LiveSession) -> dict[tuple[str, int | None], IssuedDocument]:
     latest: dict[tuple[str, int | None], IssuedDocument] = {}
     for document in session_documents(session.id):
         latest[(document.kind, document.participant_id)] = document
-    results = session_results(session)
-    sheets = participant_sheets(session)
-    issuer = issuer_name()
+    return latest
+
+
+def _wanted(results) -> list[tuple[str, object]]:
+    """(kind, result row) of every document the session needs: a certificate for each who passed,
+    a score sheet for each who sat, one session sheet."""
     wanted: list[tuple[str, object]] = []
     for row in results.sitting:  # an absentee (缺考) gets no document; the session sheet lists them
         if row.passed:
             wanted.append((DocumentKind.CERTIFICATE, row))
         wanted.append((DocumentKind.TRAINEE_SHEET, row))
     wanted.append((DocumentKind.SESSION_SHEET, None))
+    return wanted
+
+
+def _stands(previous: IssuedDocument | None) -> bool:
+    """Issued, or revoked by hand (which stands); a document superseded by a regrade does not."""
+    return previous is not None and (not previous.revoked or previous.revoked_reason != SUPERSEDED)
+
+
+def missing_count(session: LiveSession) -> int:
+    """How many documents an ended session still needs (what 'issue the missing documents' would
+    issue), without rendering anything."""
+    latest = _latest(session)
+    return sum(not _stands(latest.get((kind, row.participant_id if row else None)))
+               for kind, row in _wanted(session_results(session)))
+
+
+def plan(session: LiveSession, base_url: str) -> tuple[list[Pending], int]:
+    """The documents still to issue, and how many of those the session needs are already there.
+    A document an admin revoked by hand is not issued again."""
+    latest = _latest(session)
+    results = session_results(session)
+    sheets = participant_sheets(session)
+    issuer = issuer_name()
     pending, present = [], 0
-    for kind, row in wanted:
+    for kind, row in _wanted(results):
         participant_id = row.participant_id if row else None
         previous = latest.get((kind, participant_id))
-        if previous is not None and (not previous.revoked or previous.revoked_reason != SUPERSEDED):
-            present += 1  # issued, or revoked by hand (which stands)
+        if _stands(previous):
+            present += 1
             continue
         version = previous.version + 1 if previous else 1
         code = new_code()

@@ -260,6 +260,14 @@ def _answers(session: LiveSession):
         Participant.session_id == session.id, Participant.removed.is_(False)))
 
 
+def answer_grid(session: LiveSession) -> dict[int, dict[int, Answer]]:
+    """Every participant's answers by session question id, keyed by participant id: one query."""
+    grid: dict[int, dict[int, Answer]] = {}
+    for answer in _answers(session):
+        grid.setdefault(answer.participant_id, {})[answer.session_question_id] = answer
+    return grid
+
+
 def _sitting(session: LiveSession):
     """Participants who sat the exam: on the roster, not removed, and not absent (is_absent)."""
     return sa.and_(Participant.session_id == session.id, Participant.removed.is_(False), sat_exam())

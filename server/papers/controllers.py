@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from server.access import roles
 from server.bank.models import Question, QuestionBank
@@ -74,9 +75,13 @@ def show(paper_id: int):
     banks = [b for b in visible_banks(current_user) if may_use_bank(current_user, b)]
     bank_id = request.args.get("bank", type=int) or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
-    candidates = list(db.session.scalars(questions_query(bank))) if bank and paper.selection == Selection.FIXED else []
+    candidates = []
+    if bank and paper.selection == Selection.FIXED:
+        # Tags are read for every candidate (the tag filter): one query for all, not one each.
+        candidates = list(db.session.scalars(questions_query(bank).options(selectinload(Question.tag_objects))))
     return render_template("papers/show.html", paper=paper, banks=banks, bank=bank, candidates=candidates,
-                           chosen={pq.question_id for pq in paper.questions})
+                           chosen={pq.question_id for pq in paper.questions},
+                           tags=sorted({tag for q in candidates for tag in q.tags}))
 
 
 @bp.route("/<int:paper_id>/settings", methods=["GET", "POST"])
@@ -103,7 +108,12 @@ def settings(paper_id: int):
 @roles(*STAFF)
 def set_questions(paper_id: int):
     paper = _paper(paper_id)
-    kept = [pq.question_id for pq in paper.questions if str(pq.question_id) not in request.form.getlist("drop")]
+    dropped = set(request.form.getlist("drop"))
+    on_paper = [pq.question_id for pq in paper.questions]
+    # The page sends the listed questions in the order the invigilator arranged them; any it
+    # did not send keep their place after those.
+    ordered = [int(i) for i in dict.fromkeys(request.form.getlist("order")) if i.isdigit() and int(i) in on_paper]
+    kept = [i for i in ordered + [i for i in on_paper if i not in ordered] if str(i) not in dropped]
     added = [int(i) for i in request.form.getlist("add") if i.isdigit() and int(i) not in kept]
     for question_id in added:
         question = db.session.get(Question, question_id)

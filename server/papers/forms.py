@@ -5,9 +5,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 MULTI_RULES = [
-    SelectChoice("exact", _l("Exact: full points only for exactly the key (全对才得分)")),
-    SelectChoice("partial", _l("Partial: share of correct options, 0 with any wrong (少选得部分分)")),
-    SelectChoice("half", _l("Half: half points for a correct subset, 0 with any wrong (少选得一半分)")),
+    SelectChoice("exact", _l("Exact: full points only for exactly the key")),
+    SelectChoice("partial", _l("Partial: share of correct options, 0 with any wrong")),
+    SelectChoice("half", _l("Half: half points for a correct subset, 0 with any wrong")),
     SelectChoice("penalty", _l("Penalty: + per correct, − per wrong option, not below 0")),
 ]
 SHOW_KEY = [

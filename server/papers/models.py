@@ -75,6 +75,14 @@ class Paper(db.Model):
         return {QuestionType.JUDGE: self.points_judge, QuestionType.SINGLE: self.points_single,
                 QuestionType.MULTI: self.points_multi}[qtype]
 
+    def total_points(self) -> Decimal:
+        """The most a trainee can score: each listed question's own points or its type's, or
+        each draw rule's count times its type's points."""
+        if self.selection == Selection.FIXED:
+            return sum((pq.points if pq.points is not None else self.points_for(pq.question.type)
+                        for pq in self.questions), Decimal(0))
+        return sum((rule.count * self.points_for(rule.type) for rule in self.rules), Decimal(0))
+
 
 class PaperQuestion(db.Model):
     """One question of a fixed paper (a specific version), with optional own points."""

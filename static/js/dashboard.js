@@ -129,12 +129,13 @@
       tr.appendChild(cell(Number(r.total), "num"));
       tr.appendChild(cell(r.tab_switches, "num"));
       var actions = document.createElement("td");
+      actions.className = "row-actions";
       if (!r.removed && state.status.status !== "ended") {
         var remove = document.createElement("button");
         remove.type = "button";
         remove.className = "link";
-        remove.textContent = "✕";
-        remove.setAttribute("aria-label", T.confirm_remove + " " + r.name);
+        remove.textContent = "✕ " + T.remove;
+        remove.title = fmt(T.remove_title, { name: r.name });
         remove.addEventListener("click", function () {
           if (window.confirm(T.confirm_remove + "\n" + r.name)) {
             control({ action: "remove", participant_id: r.participant_id });
@@ -191,14 +192,31 @@
     charts[name].data.datasets[0].data = values;
     charts[name].update();
   }
-  function alert(text) {
+  // Alerts are a list the invigilator can dismiss one by one, never a flood of modals.  A lost
+  // connection's alert is keyed by the trainee: when she is back it turns into a "back" note.
+  function alert(text, key, kind) {
     var box = $("alerts");
-    if (!box) { return; }
+    if (!box) { return null; }
     var p = document.createElement("p");
-    p.className = "flash flash-error";
-    p.textContent = text;
+    p.className = "flash " + (kind || "flash-error");
+    if (key) { p.dataset.key = key; }
+    var words = document.createElement("span");
+    words.textContent = text;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link dismiss";
+    dismiss.textContent = "✕";
+    dismiss.title = T.dismiss;
+    dismiss.setAttribute("aria-label", T.dismiss + ": " + text);
+    dismiss.addEventListener("click", function () { p.remove(); });
+    p.appendChild(words);
+    p.appendChild(dismiss);
     box.prepend(p);
-    while (box.children.length > 50) { box.removeChild(box.lastChild); }  // a list, never a flood of modals
+    while (box.children.length > 50) { box.removeChild(box.lastChild); }
+    return p;
+  }
+  function keyedAlert(key) {
+    return document.querySelector("#alerts [data-key='" + key + "']");
   }
   function applyDashboard(snapshot) {
     state.roster = snapshot.roster;
@@ -255,8 +273,9 @@
       var action = button.dataset.action;
       if (action === "end" && !window.confirm(T.confirm_end)) { return; }
       if (action === "announce") {
-        var text = window.prompt(T.announce_prompt);
-        if (text) { control({ action: "announce", text: text }); }
+        $("announce-form").hidden = false;
+        $("announce-sent").hidden = true;
+        $("announce-text").focus();
         return;
       }
       var data = { action: action };
@@ -264,6 +283,24 @@
       control(data);
     });
   });
+  // 发布通知: written in the page (no window.prompt), sent on Enter or the button.
+  if ($("announce-form")) {
+    $("announce-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = $("announce-text").value.trim();
+      if (!text) { $("announce-text").focus(); return; }
+      socket.emit("control", { session_id: sessionId, action: "announce", text: text }, function (ack) {
+        if (ack && ack.ok) {
+          $("announce-text").value = "";
+          $("announce-sent").hidden = false;
+        } else {
+          var code = ack && ack.error && ack.error.code;
+          alert(T["error_" + code] || T.error_other);
+        }
+      });
+    });
+    $("announce-cancel").addEventListener("click", function () { $("announce-form").hidden = true; });
+  }
   var filter = $("roster-filter");
   if (filter) { filter.addEventListener("change", paintRoster); }
   if ($("roster-sort")) { $("roster-sort").addEventListener("change", paintRoster); }
@@ -279,7 +316,14 @@
     var byId = {};
     data.changed.forEach(function (r) {
       var before = state.roster.filter(function (old) { return old.participant_id === r.participant_id; })[0];
-      if (before && before.connected && !r.connected && !r.removed) { alert(fmt(T.dropped, { name: r.name })); }
+      var key = "connection-" + r.participant_id;
+      if (before && before.connected && !r.connected && !r.removed) {
+        if (keyedAlert(key)) { keyedAlert(key).remove(); }
+        alert(fmt(T.dropped, { name: r.name }), key);
+      } else if (before && !before.connected && r.connected && keyedAlert(key)) {
+        keyedAlert(key).remove();
+        alert(fmt(T.reconnected, { name: r.name }), key, "flash-success");
+      }
       byId[r.participant_id] = r;
     });
     state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });

@@ -405,9 +405,10 @@
   socket.on("resumed", function (data) { if (state) { state.session.status = "running"; setRemaining(data.remaining); render(); } });
   socket.on("time_extended", function (data) { setRemaining(data.remaining); });
   socket.on("announcement", function (data) {
-    announcement.textContent = T.announcement + ": " + data.text;
+    document.getElementById("announcement-text").textContent = T.announcement + ": " + data.text;
     announcement.hidden = false;
   });
+  document.getElementById("announcement-close").addEventListener("click", function () { announcement.hidden = true; });
   socket.on("ended", function (data) {
     if (!state) { return; }
     state.session.status = "ended";

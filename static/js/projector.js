@@ -13,7 +13,15 @@
   if (root.dataset.status === "ended") { return; }  // the end screen is the page itself
   var $ = function (id) { return document.getElementById(id); };
   var socket = io("/live", { transports: ["websocket"] });
-  var state = { roster: [], questions: [], status: {}, counts: null, distribution: null };
+  var state = { roster: [], questions: [], status: {}, counts: null, distribution: null, leaderboard: [] };
+  var LEADIN_SECONDS = 3;
+  var leadIn = null;  // {question id, ends at (performance.now ms)} while the 3-2-1 runs
+  var topToggle = $("show-top");
+  try { topToggle.checked = window.localStorage.getItem("examhall-projector-top") === "1"; } catch (e) { /* private mode */ }
+  topToggle.addEventListener("change", function () {
+    try { window.localStorage.setItem("examhall-projector-top", topToggle.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+    paintView();
+  });
   var deadlineAt = null;
 
   function fmt(text, values) {
@@ -49,25 +57,66 @@
   // --- painting -------------------------------------------------------------------------------------
   function present() { return state.roster.filter(function (r) { return r.connected && !r.removed; }); }
   function show(id) {
-    ["lobby", "question", "waiting"].forEach(function (name) { $(name).hidden = name !== id; });
+    ["lobby", "question", "waiting", "leadin"].forEach(function (name) { $(name).hidden = name !== id; });
   }
   function currentQuestion() {
     var id = state.status.current_question_id;
     return state.questions.filter(function (q) { return q.id === id; })[0];
   }
+  // paint: after news from the server (its remaining seconds set the clock); paintView: the
+  // screen alone (the lead-in's ticks, the top-5 switch), leaving the running clock as it is.
   function paint() {
+    if (state.status.status === "ended") { window.location.reload(); return; }
+    setRemaining(state.status.remaining);
+    paintView();
+  }
+  function paintView() {
     var status = state.status.status;
-    if (status === "ended") { window.location.reload(); return; }
     var question = currentQuestion();
     var closed = question && !state.status.question_open;
     $("status-text").textContent = closed ? T.status_closed : (T["status_" + status] || "");
-    setRemaining(state.status.remaining);
     paintCounts();
     if (status === "lobby") { show("lobby"); paintJoined(); return; }
+    if (question && leadIn && leadIn.question === question.id && !closed && status === "running") {
+      paintLeadIn(question);
+      return;
+    }
     if (question && state.status.mode === "paced") { show("question"); paintQuestion(question, closed); return; }
     show("waiting");
     $("waiting-text").textContent = status === "paused" ? T.paused
       : state.status.mode === "timed" ? T.timed_running : T.starting;
+  }
+  function paintLeadIn(question) {
+    show("leadin");
+    $("leadin-head").textContent = fmt(T.question_n, { n: question.position, total: state.questions.length }) +
+      " · " + T["type_" + question.type];
+    $("leadin-count").textContent = String(Math.max(1, Math.ceil((leadIn.ends - performance.now()) / 1000)));
+  }
+  function startLeadIn(questionId) {
+    leadIn = { question: questionId, ends: performance.now() + LEADIN_SECONDS * 1000 };
+    var timer = setInterval(function () {
+      if (!leadIn || leadIn.question !== questionId || performance.now() >= leadIn.ends) {
+        clearInterval(timer);
+        if (leadIn && leadIn.question === questionId) { leadIn = null; }
+      }
+      paintView();
+    }, 100);
+  }
+  function paintTop(closed) {
+    var box = $("question-top");
+    var entries = (state.leaderboard || []).slice(0, 5);
+    box.hidden = !(closed && topToggle.checked && entries.length);
+    $("question").classList.toggle("with-top", !box.hidden);
+    if (box.hidden) { return; }
+    var list = $("top-list");
+    list.innerHTML = "";
+    entries.forEach(function (entry) {
+      var item = el("li", "rank-" + entry.rank);
+      item.appendChild(el("span", "rank", String(entry.rank)));
+      item.appendChild(el("span", "who", names[String(entry.participant_id)] || ""));
+      item.appendChild(el("span", "score", String(Number(entry.total))));
+      list.appendChild(item);
+    });
   }
   function paintCounts() {
     var lobby = state.status.status === "lobby";
@@ -114,6 +163,7 @@
       list.appendChild(item);
     });
     $("question-closed").hidden = !closed;
+    paintTop(closed);
   }
 
   // --- the feed -------------------------------------------------------------------------------------
@@ -126,6 +176,7 @@
       state.status = snapshot.status;
       state.counts = snapshot.counts;
       state.distribution = snapshot.distribution || null;
+      state.leaderboard = snapshot.leaderboard || [];
       paint();
     });
   }
@@ -137,6 +188,9 @@
     var moved = status.current_question_id !== state.status.current_question_id;
     state.status = status;
     if (moved) { state.distribution = null; if (state.counts) { state.counts.answered = 0; } }
+    if (moved && status.question_open && status.status === "running" && status.mode === "paced") {
+      startLeadIn(status.current_question_id);
+    }
     if (!state.questions.length && status.status !== "lobby") { refresh(); return; }  // frozen at the start
     paint();
   });
@@ -154,6 +208,7 @@
     data.changed.forEach(function (row) { byId[row.participant_id] = row; });
     state.roster = state.roster.map(function (row) { return byId[row.participant_id] || row; });
     state.counts = data.counts;
+    if (data.leaderboard) { state.leaderboard = data.leaderboard; }
     paintCounts();
   });
   socket.on("question_closed", function (data) {

@@ -14,6 +14,15 @@ FILL = """(selector) => { const r = document.querySelector(selector).getBounding
           scroll: document.scrollingElement.scrollWidth - window.innerWidth}; }"""
 
 
+# Records each number the lead-in shows, in order.
+SEEN = """() => { window.seen = [];
+  new MutationObserver(() => {
+    const t = document.getElementById('leadin-count').textContent;
+    if (!document.getElementById('leadin').hidden && window.seen[window.seen.length - 1] !== t) window.seen.push(t);
+  }).observe(document.getElementById('projector'),
+             {subtree: true, childList: true, characterData: true, attributes: true}); }"""
+
+
 def _font_px(page, selector) -> float:
     return page.evaluate("(s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)", selector)
 
@@ -93,5 +102,57 @@ def test_the_projector_runs_the_room(browser, web_server, people, fixed_paper, m
     assert room.locator("#pass-rate").text_content() == "0%"
     assert "用户S00" not in room.content()
     screenshot(room, "projector-end", full_page=False)
+    for context, _page in [*trainees, (staff_context, None), (room_context, None)]:
+        context.close()
+
+
+def test_a_question_opens_with_3_2_1_and_the_top_5_can_follow_it(
+        browser, web_server, people, fixed_paper, make_trainees, screenshot):
+    """On the room's screen a question opens with a 3-2-1 lead-in (the phones show it at once),
+    and with "top 5 after each question" ticked the closed question shows the best five, masked."""
+    fixed_paper.show_key = "after_question"
+    fixed_paper.question_seconds = 120
+    db.session.commit()
+    session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(2))
+    db.session.commit()
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff = staff_context.new_page()
+    sign_in(staff, web_server, "J100")
+    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
+    room_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    room = room_context.new_page()
+    sign_in(room, web_server, "J100")
+    room.goto(f"{web_server.url}/sessions/{session.id}/projector")
+    room.get_by_label("每题结束后显示前 5 名").check()
+    (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
+    room.wait_for_function("() => document.getElementById('joined-count').textContent === '2'")
+    staff.wait_for_function("() => document.getElementById('connected-count').textContent === '2'")
+    room.evaluate(SEEN)
+    staff.get_by_role("button", name="开始考试").click()
+    staff.get_by_role("button", name="下一题").click()
+    room.wait_for_selector("#leadin", state="visible")
+    assert room.locator("#leadin-head").text_content() == "第 1 题 / 共 6 题 · 判断题"
+    assert room.locator("#question").is_hidden() and _font_px(room, "#leadin-count") >= 300
+    screenshot(room, "projector-leadin", full_page=False)
+    a.wait_for_selector("text=存款保险保护存款人")  # the phones do not wait for the room's 3-2-1
+    room.wait_for_selector("#question-stem >> text=存款保险保护存款人")
+    assert room.locator("#leadin").is_hidden()
+    assert room.evaluate("() => window.seen") == ["3", "2", "1"]
+    assert room.locator("#question-top").is_hidden()  # never while the question is open
+
+    a.locator("button.option", has_text="对").first.click()
+    b.locator("button.option", has_text="错").first.click()
+    room.wait_for_selector("#question-top", state="visible")
+    top = room.locator("#top-list li")
+    # The standings catch up with the last graded answer (a progress event may trail the close).
+    room.wait_for_function("""() => Array.from(document.querySelectorAll('#top-list .score'))
+                                      .map(n => n.textContent).join(',') === '1,0'""")
+    assert top.first.locator(".who").text_content() == "用****0"
+    assert top.nth(1).locator(".rank").text_content() == "2"
+    assert "用户S00" not in room.content()
+    assert room.evaluate(FILL, "#question-options")["scroll"] <= 0
+    screenshot(room, "projector-top5", full_page=False)
+    room.get_by_label("每题结束后显示前 5 名").uncheck()
+    assert room.locator("#question-top").is_hidden()
     for context, _page in [*trainees, (staff_context, None), (room_context, None)]:
         context.close()

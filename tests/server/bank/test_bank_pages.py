@@ -263,3 +263,18 @@ def test_api_errors_keep_the_shape(app, client, people):
     assert binary.json["error"]["code"] == "binary" and binary.json["error"]["field"] == "file"
     trainee = client.get("/api/v1/bank/banks", headers=_bearer(app, people["t_bj"]))
     assert trainee.status_code == 403 and trainee.json["error"]["code"] == "forbidden"
+
+
+def test_english_pages_say_true_false_and_rules_without_chinese(client, auth, people, bank):
+    """In English the bank shows "Answer: True/False" (not 对/错), the paper form's multiple-choice
+    rules carry no Chinese, and sessions say "Exam code" as the join and dashboard pages do."""
+    auth.login("J100")
+    client.set_cookie("examhall_lang", "en")
+    page = client.get(f"/bank/{bank.id}").get_data(as_text=True)
+    answers = re.findall(r"Answer: <b>([^<]*)</b>", page)
+    assert "True" in answers and "False" in answers and not {"对", "错"} & set(answers)
+    form = client.get("/papers/new").get_data(as_text=True)
+    rules = re.findall(r'<option value="(?:exact|partial|half|penalty)"[^>]*>([^<]*)</option>', form)
+    assert len(rules) == 4 and not any(re.search(r"[\u4e00-\u9fff]", rule) for rule in rules), rules
+    sessions = client.get("/sessions/").get_data(as_text=True)
+    assert "Exam code" in sessions and "Join code" not in sessions

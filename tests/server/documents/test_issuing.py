@@ -19,6 +19,7 @@ from server.documents.models import IssuedDocument, IssueJob
 from server.exams import operations as exams
 from server.exams.models import Participant
 from server.extensions import db
+from server.models import utcnow
 from tests.builders import ANSWERS, answer_and_end
 from tests.pdfs.tampering import pdfsig, pdftotext
 from tests.services import poppler
@@ -187,3 +188,18 @@ def test_the_command_line_finishes_what_is_missing(ended, app):
     assert "7 of 7" in first.output and len(_current(ended)) == 7
     missing = runner.invoke(args=["documents", "issue", "99999"])
     assert missing.exit_code != 0 and "no session 99999" in missing.output
+
+
+def test_the_documents_page_offers_to_issue_only_what_is_missing(issued, client, auth):
+    """With every document issued there is nothing to offer (it once offered 签发缺少的文件 at 18/18);
+    once one is superseded the button is back and says how many are missing."""
+    auth.login("J100")
+    page = client.get(f"/sessions/{issued.id}/documents").get_data(as_text=True)
+    assert 'id="documents-complete"' in page and "签发缺少的文件" not in page
+    certificate = db.session.scalars(sa.select(IssuedDocument).where(
+        IssuedDocument.session_id == issued.id, IssuedDocument.kind == "certificate")).first()
+    certificate.revoked_at, certificate.revoked_reason = utcnow(), documents.SUPERSEDED
+    db.session.commit()
+    page = client.get(f"/sessions/{issued.id}/documents").get_data(as_text=True)
+    assert "签发缺少的文件" in page and 'id="documents-complete"' not in page
+    assert "缺少 1 份文件" in page

@@ -129,7 +129,12 @@ def test_an_admin_revokes_and_verification_says_so(issued, client, auth, people)
     result = client.get(f"/api/v1/verify/{certificate.code}").get_json()
     assert result["status"] == "revoked" and result["revoked_reason"] == "考试舞弊，成绩作废"
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)  # the page says when, and why
-    assert re.search(r'<dd id="revoked">\d{4}-\d\d-\d\d · 考试舞弊，成绩作废</dd>', page)
+    assert re.search(r'<dd id="revoked">\d{4}年\d{1,2}月\d{1,2}日 · 考试舞弊，成绩作废</dd>', page)
+    client.set_cookie("examhall_lang", "en")  # in English, English dates (it showed 2026年11月29日)
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert re.search(r'<dd id="revoked">[A-Z][a-z]+ \d{1,2}, \d{4} · ', page)
+    assert re.search(r"<dt>Issued by</dt><dd>[^<]* [A-Z][a-z]+ \d{1,2}, \d{4}</dd>", page)
+    client.set_cookie("examhall_lang", "zh_CN")
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "revoke_document")).reason == \
         "考试舞弊，成绩作废"
     from server.documents import operations

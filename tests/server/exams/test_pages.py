@@ -13,7 +13,7 @@ from server.exams import operations as exams
 from server.exams.models import AuditEntry, LiveSession, Participant
 from server.extensions import db
 from server.papers.models import Paper
-from tests.builders import answer_and_end
+from tests.builders import ANSWERS, answer_and_end
 from tests.conftest import Auth
 
 
@@ -232,3 +232,34 @@ def test_a_session_roster_row_without_a_number_is_refused_not_skipped(client, au
     assert response.status_code == 400
     assert "单元格是空的" in page and "第 3 行，“工号”列" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveSession)) == 0
+
+
+def test_the_results_workbook_has_every_answer_fitted_columns_and_frozen_headers(client, auth, people, started):
+    """作答明细: each trainee's choice per question (对/错 for true/false), coloured right/partly/wrong,
+    the absentee's row blank; every sheet's header frozen and its columns as wide as their text;
+    a name that looks like a formula stays text in every sheet."""
+    s001 = db.session.scalar(sa.select(Participant).join(Participant.user).where(
+        Participant.session_id == started.id, sa.text("employee_no = 'S001'"))).user
+    s001.name = "=HYPERLINK(\"http://x\")"
+    db.session.commit()
+    answer_and_end(started, {k: v for k, v in ANSWERS.items() if k != "S002"})
+    auth.login("J100")
+    workbook = load_workbook(io.BytesIO(client.get(f"/sessions/{started.id}/results.xlsx").data))
+    assert workbook.sheetnames == ["成绩", "作答明细", "机构统计"]
+    responses = workbook["作答明细"]
+    rows = list(responses.iter_rows(values_only=True))
+    assert rows[0] == ("工号", "姓名", "机构", "第1题 判断 答案:对", "第2题 判断 答案:错", "第3题 单选 答案:A",
+                       "第4题 单选 答案:B", "第5题 多选 答案:ABD", "第6题 多选 答案:ACD")
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number["S001"][1:] == ("'=HYPERLINK(\"http://x\")", "海淀支行", "对", "对", "A", "C", "AB", "ACD")
+    assert by_number["S002"][3:] == (None,) * 6  # absent: no answers
+    line = 2 + [row[0] for row in rows[1:]].index("S001")
+    fills = [responses.cell(line, column).fill.fgColor.rgb[-6:] for column in range(4, 10)]
+    assert fills == ["DDF2E0", "FADBD8", "DDF2E0", "FADBD8", "FFF2CC", "DDF2E0"]  # AB of ABD: partly
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes in ("A2", "D2") and all(cell.font.bold for cell in sheet[1])
+    assert responses.freeze_panes == "D2"  # number, name and branch stay in view
+    results = workbook["成绩"]
+    assert [row[2] for row in results.iter_rows(values_only=True) if row[1] == "S001"] == ["'=HYPERLINK(\"http://x\")"]
+    assert results.column_dimensions["C"].width >= len("'=HYPERLINK(\"http://x\")")
+    assert results.column_dimensions["A"].width < 10 and responses.column_dimensions["I"].width >= 20
