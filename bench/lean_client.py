@@ -37,11 +37,25 @@ class Trainee:
         self.ack_at: float | None = None
         self.ack_ok = False
         self.acked = Event()
+        self.retries = 0  # handshakes tried again
+
+    def _connect(self) -> None:
+        """Open the websocket as Socket.IO's client does: a refused or reset handshake (a join
+        storm on a loaded machine) is tried again after a growing pause, up to five times."""
+        ws_url = self.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+        for attempt in range(5):
+            try:
+                self.ws = websocket.create_connection(ws_url, timeout=600, suppress_origin=True)
+                self.ws.recv()  # 0{"sid":...}
+                return
+            except OSError:
+                if attempt == 4:
+                    raise
+                self.retries += 1
+                gevent.sleep(0.5 * 2 ** attempt)
 
     def run(self) -> None:
-        ws_url = self.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = websocket.create_connection(ws_url, timeout=600, suppress_origin=True)
-        self.ws.recv()  # 0{"sid":...}
+        self._connect()
         self.ws.send(f"40{NS}," + json.dumps({"token": self.token}))
         while True:
             message = self.ws.recv()
@@ -85,10 +99,12 @@ def main() -> None:
         gevent.spawn(trainee.run)
         if index % 50 == 49:
             gevent.sleep(0.01)  # do not flood the listen backlog
+    until = time.time() + 300  # one deadline for all: a trainee who never gets in does not add 300 s
     for trainee in trainees:
-        trainee.entered.wait(timeout=300)
+        trainee.entered.wait(timeout=max(0.0, until - time.time()))
     ready = sum(t.entered.is_set() for t in trainees)
-    print(json.dumps({"ready": ready, "failed": len(trainees) - ready}), flush=True)
+    print(json.dumps({"ready": ready, "failed": len(trainees) - ready,
+                      "retries": sum(t.retries for t in trainees)}), flush=True)
     # Commands are read cooperatively: a blocking read of stdin would stop every greenlet, and
     # trainees that cannot answer the server's pings are dropped while the other servers of
     # the benchmark take their turns.

@@ -165,11 +165,13 @@ class Side:
             worker.stdin.write(json.dumps(tokens[index::WORKERS]) + "\n")
             worker.stdin.flush()
             self.workers.append(worker)
+        self.join_retries = 0
         for worker in self.workers:
             line = worker.stdout.readline()
             if not line or json.loads(line).get("failed"):  # show why the server refused trainees
                 raise RuntimeError("trainees could not join; server log tail:\n"
                                    + "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]))
+            self.join_retries += json.loads(line).get("retries", 0)
         self.connect_seconds = time.time() - started
         self.memory_kib = (_rss_kib(self.server.pid) - rss_before) / self.count
         self.staff_token = staff_token
@@ -249,6 +251,7 @@ class Side:
 
         return {
             "connect_all_seconds": round(self.connect_seconds, 2),
+            "handshakes_tried_again": self.join_retries,
             "fanout": {key: median("fanout", key) for key in ("p50_ms", "p99_ms", "max_ms")},
             "answer_burst": {**{key: median("answer_burst", key) for key in ("p50_ms", "p99_ms", "until_last_ms")},
                              "lost": sum(r["answer_burst"]["lost"] for r in self.rounds)},
