@@ -29,6 +29,12 @@ bp = Blueprint("tickets", __name__)
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
 
 
+@bp.app_context_processor
+def _ticket_scope() -> dict:
+    # A function, not a value: pages pass their LiveSession as "session", hiding Flask's.
+    return {"signed_in_by_ticket": lambda: session.get(TICKET_KEY) is not None}
+
+
 def ticket_url(employee_no: str, code: str) -> str:
     base = current_app.config.get("EXAMHALL_BASE_URL") or request.host_url.rstrip("/")
     return f"{base}{url_for('tickets.sign_in', employee_no=employee_no, code=codes.display(code))}"
