@@ -64,7 +64,7 @@ def test_wrong_and_foreign_codes_are_refused_clearly(client, started):
                                ("S000", "not a code")):
         response = _sign_in(client, employee_no, typed)
         assert response.status_code == 200
-        assert "Employee number or exam ticket code is not correct" in response.get_data(as_text=True)
+        assert "工号或准考证号不正确" in response.get_data(as_text=True)
     assert client.get(f"/exam/{started.id}").status_code == 302  # still not signed in
 
 
@@ -74,10 +74,10 @@ def test_an_ended_session_expires_its_tickets_and_their_sign_ins(client, started
     exams.end_session(started)
     db.session.commit()
     response = client.get(f"/exam/{started.id}", follow_redirects=True)
-    assert "This exam has ended" in response.get_data(as_text=True)
+    assert "本场考试已结束" in response.get_data(as_text=True)
     assert client.get(f"/exam/{started.id}").status_code == 302  # signed out
     response = _sign_in(client, "S000", code)
-    assert response.status_code == 200 and "This exam has ended" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "本场考试已结束" in response.get_data(as_text=True)
 
 
 def test_regenerating_a_ticket_ends_the_old_code_and_its_sign_ins(app, client, auth, started, people):
