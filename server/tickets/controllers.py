@@ -35,9 +35,13 @@ def _ticket_scope() -> dict:
     return {"signed_in_by_ticket": lambda: session.get(TICKET_KEY) is not None}
 
 
+def _base() -> str:
+    return current_app.config.get("EXAMHALL_BASE_URL") or request.host_url.rstrip("/")
+
+
 def ticket_url(employee_no: str, code: str) -> str:
-    base = current_app.config.get("EXAMHALL_BASE_URL") or request.host_url.rstrip("/")
-    return f"{base}{url_for('tickets.sign_in', employee_no=employee_no, code=codes.display(code))}"
+    """What a ticket's QR code opens: the sign-in page with both fields filled in."""
+    return f"{_base()}{url_for('tickets.sign_in', employee_no=employee_no, code=codes.display(code))}"
 
 
 @bp.route("/ticket", methods=["GET", "POST"])
@@ -76,7 +80,8 @@ def print_tickets(session_id: int):
         Participant.session_id == session_id, Participant.removed.is_(False),
         ~Participant.id.in_(sa.select(ExamTicket.participant_id))))
     return render_template("tickets/print.html", session=live_session, tickets=tickets, missing=missing,
-                           form=EmptyForm())
+                           form=EmptyForm(),
+                           sign_in_url=_base() + url_for("tickets.sign_in"))
 
 
 @bp.route("/sessions/<int:session_id>/tickets", methods=["POST"])

@@ -1,6 +1,9 @@
 """Exam tickets (准考证): a code signs its trainee into that exam only, until it ends."""
 from __future__ import annotations
 
+import io
+
+import segno
 import sqlalchemy as sa
 
 from server.exams import operations as exams
@@ -111,6 +114,11 @@ def test_the_invigilator_prints_tickets_with_qr_codes(client, auth, started, peo
     assert code in page and "S000" in page and started.title in page
     qr = client.get(f"/sessions/{started.id}/tickets/{row.id}/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    # The QR code opens the ticket sign-in with the employee number and the code filled in.
+    expected = io.BytesIO()
+    segno.make(f"http://localhost/ticket?employee_no=S000&code={code}", error="m").save(
+        expected, kind="svg", scale=4, border=2)
+    assert qr.data == expected.getvalue()
     # Out of scope: another branch's invigilator, and trainees.
     auth.logout()
     auth.login("J200")
