@@ -87,7 +87,8 @@ class LiveNamespace(Namespace):
         if open_already >= MAX_CONNECTIONS_PER_USER:
             raise HandshakeRefused("too_many_connections")
         principals.remember(user)
-        runtime_for(current_app._get_current_object()).identities.learn(user.id, user.session_version)
+        runtime_for(current_app._get_current_object()).identities.learn(
+            user.id, user.session_version, user.must_change_password)
         join_room(emit.user_room(user.id))
         ticker.ensure_running(current_app._get_current_object())
 
@@ -123,6 +124,8 @@ class LiveNamespace(Namespace):
         elif isinstance(data, dict) and isinstance(data.get("code"), str):
             code = data["code"].strip().upper()[:12]
             session = db.session.scalar(sa.select(LiveSession).where(LiveSession.join_code == code))
+        if session is not None and sender.ticket_session not in (None, session.id):
+            return error("out_of_scope", "your exam ticket opens another exam only")
         participant = session and db.session.scalar(sa.select(Participant).where(
             Participant.session_id == session.id, Participant.user_id == sender.user_id))
         if participant is None:
@@ -229,7 +232,8 @@ class LiveNamespace(Namespace):
 
     def _staff_session(self, data) -> tuple[User | None, LiveSession | None]:
         sender, session_id = principals.principal(), positive_int(data, "session_id")
-        if sender is None or sender.role not in (Role.ADMIN, Role.INVIGILATOR) or session_id is None:
+        if sender is None or sender.role not in (Role.ADMIN, Role.INVIGILATOR) or session_id is None \
+                or sender.ticket_session is not None:
             return None, None
         user = db.session.get(User, sender.user_id)
         session = db.session.get(LiveSession, session_id)

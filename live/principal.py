@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass
 from flask import session
 from flask_login import current_user
 
+from server.access import TICKET_KEY
 from server.auth import operations
 from server.models import User
+from server.tickets.util import scope_stands
 
 # Refusals at connect (the connect_error's message; docs/protocol.md).
 UNAUTHORIZED = "unauthorized"
@@ -31,6 +33,7 @@ class Principal:
     role: str
     branch_id: int
     session_version: int
+    ticket_session: int | None = None  # signed in by exam ticket: this session only (server.tickets)
 
 
 def authenticate_connection(auth) -> tuple[User | None, str | None]:
@@ -41,6 +44,9 @@ def authenticate_connection(auth) -> tuple[User | None, str | None]:
     user = None
     if current_user.is_authenticated:
         user = current_user._get_current_object()
+        scope = session.get(TICKET_KEY)
+        if scope is not None:  # an exam ticket's sign-in: valid until its session ends
+            return (None, UNAUTHORIZED) if scope_stands(scope, user.id) else (user, None)
     else:
         token = auth.get("token") if isinstance(auth, dict) else None
         api_token = operations.token_for(token) if isinstance(token, str) else None
@@ -56,7 +62,9 @@ SESSION_KEY = "live_principal"
 
 
 def remember(user: User) -> Principal:
-    principal = Principal(user.id, user.employee_no, user.role, user.branch_id, user.session_version)
+    scope = session.get(TICKET_KEY)
+    principal = Principal(user.id, user.employee_no, user.role, user.branch_id, user.session_version,
+                          scope["session"] if scope else None)
     session[SESSION_KEY] = asdict(principal)
     return principal
 
@@ -84,14 +92,16 @@ class Identities:
     IDLE_SECONDS = 600.0  # accounts not heard from for this long are no longer read
 
     def __init__(self):
-        self._standing: dict[int, int | None] = {}  # user id -> version that stands (None: none)
+        # user id -> (version that stands, must still replace a one-time password), or None
+        self._standing: dict[int, tuple[int, bool] | None] = {}
         self._used: dict[int, float] = {}
         self._read_at = float("-inf")
         self._lock = threading.Lock()  # one reader at a time; the others then find it fresh
 
-    def learn(self, user_id: int, session_version: int) -> None:
+    def learn(self, user_id: int, session_version: int, must_change_password: bool = False) -> None:
         """At connect: the account was just read, and stands at this version."""
-        self._standing[user_id], self._used[user_id] = session_version, time.monotonic()
+        self._standing[user_id] = (session_version, must_change_password)
+        self._used[user_id] = time.monotonic()
 
     def stands(self, app, sender: Principal) -> bool:
         moment = time.monotonic()
@@ -99,7 +109,10 @@ class Identities:
         if sender.user_id not in self._standing or moment - self._read_at >= app.config.get(
                 "LIVE_IDENTITY_SECONDS", 1.0):
             self._read(app, sender.user_id)
-        return self._standing.get(sender.user_id) == sender.session_version
+        standing = self._standing.get(sender.user_id)
+        # An account that must replace its one-time password may still sit an exam by ticket.
+        return standing is not None and standing[0] == sender.session_version and (
+            not standing[1] or sender.ticket_session is not None)
 
     def _read(self, app, user_id: int) -> None:
         with self._lock:

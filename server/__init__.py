@@ -13,7 +13,7 @@ from server.types import MAX_ROW_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = ("server.models", "server.bank.models", "server.papers.models", "server.exams.models",
-                 "server.documents.models")
+                 "server.documents.models", "server.tickets.models")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.exams.live_pages import bp as live_pages_bp
     from server.home import bp as home_bp
     from server.papers.controllers import bp as papers_bp
+    from server.tickets.controllers import bp as tickets_bp
     from server.users.controllers import bp as users_bp
     from server.vendor import bp as vendor_bp
 
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(live_pages_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(exam_api_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(vendor_bp)

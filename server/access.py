@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from server.errors import json_error
 from server.models import Branch, Role, User
@@ -35,6 +35,7 @@ SIGNED_IN = AccessRule()
 BUILTIN_RULES = {"static": PUBLIC}
 # While a user must change their password, only these endpoints are open to them.
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language"}
+TICKET_KEY = "exam_ticket"  # in the login session of a sign-in by exam ticket (server.tickets)
 
 
 def _with_rule(rule: AccessRule):
@@ -76,6 +77,8 @@ def _enforce():
         if is_api_request():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if session.get(TICKET_KEY) is not None:  # an exam ticket opens its own exam only
+        return _enforce_ticket_scope(session[TICKET_KEY])
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if is_api_request():
             return password_change_required()
@@ -83,6 +86,33 @@ def _enforce():
     if rule.roles is not None and current_user.role not in rule.roles:
         abort(403)
     return None
+
+
+def _enforce_ticket_scope(scope):
+    from server.tickets.util import may_reach, scope_stands  # server.tickets imports this module's users
+
+    refusal = scope_stands(scope, current_user.id)
+    if refusal is not None:
+        logout_user()
+        session.clear()
+        flash(ticket_refusal_message(refusal), "error")
+        return redirect(url_for("tickets.sign_in"))
+    if request.endpoint == "home.index":
+        return redirect(url_for("live_pages.exam", session_id=scope["session"]))
+    if not may_reach(scope, request.endpoint, request.view_args):
+        abort(403)
+    return None
+
+
+def ticket_refusal_message(refusal: str) -> str:
+    """What a trainee is told when an exam ticket does not (or no longer) sign them in."""
+    if refusal == "ended":
+        return _("This exam has ended: its exam tickets no longer sign in. Sign in with your password to see "
+                 "your results.")
+    if refusal == "removed":
+        return _("You have been removed from this exam. Ask your invigilator.")
+    return _("Employee number or exam ticket code is not correct (or the ticket was replaced). Check the "
+             "ticket, or ask your invigilator for a new one.")
 
 
 def password_change_required():

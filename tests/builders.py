@@ -83,3 +83,19 @@ def xlsx(rows: Sequence[Sequence], merged: Sequence[str] = ()) -> bytes:
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()
+
+
+def ticket_of(session, employee_no: str):
+    """(the ExamTicket, its code as printed) of ``employee_no`` on ``session``."""
+    from server.models import User
+    from server.tickets import codes
+    from server.tickets import operations as tickets
+    from server.tickets.models import ExamTicket
+
+    ticket = db.session.scalar(sa.select(ExamTicket).join(Participant).join(User, User.id == Participant.user_id)
+                               .where(ExamTicket.session_id == session.id, User.employee_no == employee_no))
+    return ticket, codes.display(tickets.code_of(ticket))
+
+
+def sign_in_by_ticket(client, employee_no: str, code: str, **kwargs):
+    return client.submit("/ticket", {"employee_no": employee_no, "code": code}, **kwargs)

@@ -96,16 +96,15 @@ def current_user_for(user_id: int, session_version: int) -> User | None:
     return user
 
 
-def standing_versions(user_ids) -> dict[int, int]:
-    """{user id: session_version} for those of ``user_ids`` whose sign-ins may still act
-    (active, not waiting for a new password): what live connections are checked against.  One
-    query by primary key (in chunks SQLite accepts)."""
+def standing_versions(user_ids) -> dict[int, tuple[int, bool]]:
+    """{user id: (session_version, must_change_password)} for the active accounts of
+    ``user_ids``: what live connections are checked against (one waiting for a new password may
+    act only through an exam ticket).  One query by primary key (in chunks SQLite accepts)."""
     ids, standing = sorted(user_ids), {}
     for start in range(0, len(ids), 900):
-        rows = db.session.execute(sa.select(User.id, User.session_version).where(
-            User.id.in_(ids[start:start + 900]), User.active.is_(True),
-            User.must_change_password.is_(False)))
-        standing.update({row.id: row.session_version for row in rows})
+        rows = db.session.execute(sa.select(User.id, User.session_version, User.must_change_password).where(
+            User.id.in_(ids[start:start + 900]), User.active.is_(True)))
+        standing.update({row.id: (row.session_version, row.must_change_password) for row in rows})
     return standing
 
 

@@ -75,6 +75,7 @@ def create_session(actor: User, paper: Paper, title: str, pacing: str, roster: l
     for user in {u.id: u for u in roster}.values():
         db.session.add(Participant(session_id=session.id, user_id=user.id, branch_id=user.branch_id))
     db.session.flush()
+    signals.session_created.send(session)
     return session
 
 

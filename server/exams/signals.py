@@ -11,3 +11,5 @@ _signals = Namespace()
 session_ended = _signals.signal("session-ended")
 # sender: the LiveSession; actor (User), changed_participant_ids (set[int]).
 session_regraded = _signals.signal("session-regraded")
+# sender: the LiveSession, just added with its roster; no keyword arguments.
+session_created = _signals.signal("session-created")

@@ -24,9 +24,10 @@ from referencing import Registry, Resource
 from live import limits
 from server.auth import operations as auth
 from server.exams import operations as exams
-from server.extensions import db
+from server.extensions import db, socketio
 from server.models import User
 from server.papers import operations as papers
+from tests.builders import sign_in_by_ticket, ticket_of
 from tests.live.conftest import call
 from tests.waiting import wait_until
 
@@ -652,6 +653,22 @@ def test_connections_whose_sign_in_ended(app, exam, trainee, staff, clock):
     for party in (pushed, boss):
         assert not party.client.is_connected("/live")
         assert party.new("signed_out") == [{}]
+
+
+def test_an_exam_ticket_enters_its_own_session_only(app, exam, connect, people):
+    session, roster = exam("paced", "after_question", trainees=1)
+    same_trainee = db.session.scalars(sa.select(User).where(User.employee_no.in_(roster))).all()
+    other = exams.create_session(people["inv_bj"], session.paper, "另一场", "paced", same_trainee)
+    db.session.commit()
+    flask_client = app.test_client()
+    _ticket, code = ticket_of(session, roster[0])
+    assert sign_in_by_ticket(flask_client, roster[0], code).status_code == 302
+    with app.app_context():
+        party = Party(socketio.test_client(app, namespace="/live", flask_test_client=flask_client), "trainee",
+                      roster[0])
+    assert refused(party.call("enter", {"session_id": other.id})) == "out_of_scope"
+    ok(party.call("enter", {"session_id": session.id}))
+    party.drain()
 
 
 def test_the_run_saw_everything_the_schema_lists():
