@@ -1,22 +1,28 @@
-"""The question bank over the JSON API (bearer token; staff only)."""
+"""The question bank over the JSON API (bearer token; staff only): banks, questions (search,
+create, edit with versions, retire, restore), export and import.  The Bank pages' rules: a bank
+outside what the caller may use is 404; one they may use but not manage (shared from above) is
+403 for writes."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import io
+
+from flask import Blueprint, abort, jsonify, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from server import tables
-from server.access import roles
-from server.api.spec import operation
+from server.access import in_scope, roles
+from server.api.spec import load, operation
 from server.bank import formats, operations
-from server.bank.models import QuestionBank
+from server.bank.exports import GIFT, XLSX, export_bank
+from server.bank.models import Question, QuestionBank
 from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
 from server.database import commit, rollback
 from server.errors import OperationError, json_error
 from server.extensions import csrf, db
-from server.models import Role
+from server.models import Branch, Role
 from server.tables import UploadError
 
 bp = Blueprint("bank_api", __name__, url_prefix="/api/v1/bank")
@@ -44,8 +50,12 @@ class QuestionSource(Schema):
 
 
 class QuestionOut(Schema):
+    """A question (the version named by ``id``)"""
+
     id = fields.Integer(required=True)
+    family_id = fields.Integer(required=True, metadata={"description": "shared by every version of the question"})
     version = fields.Integer(required=True)
+    current = fields.Boolean(required=True, metadata={"description": "false: an earlier version an exam used"})
     type = fields.String(required=True)
     stem = fields.String(required=True)
     options = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
@@ -91,7 +101,8 @@ class ImportReport(Schema):
 
 
 def _question_json(question) -> dict:
-    return {"id": question.id, "version": question.version, "type": question.type, "stem": question.stem,
+    return {"id": question.id, "family_id": question.family_id, "version": question.version,
+            "current": question.is_current, "type": question.type, "stem": question.stem,
             "options": question.options, "answer": question.answer, "explanation": question.explanation,
             "tags": question.tags, "retired": question.retired,
             "source": {"file": question.source_file, "number": question.source_number,
@@ -154,3 +165,186 @@ def import_file():
         return json_error(400, exc.code, exc.message, "bank")
     commit()
     return jsonify(import_report(result, outcome)), 201
+
+
+# --- banks, questions: writes and export ---------------------------------------------------------
+
+
+class BankIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    branch = fields.String(validate=validate.Length(min=1, max=40),
+                           metadata={"description": "owner's branch code (default: the caller's branch)"})
+
+
+class QuestionIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["judge", "single", "multi"]))
+    stem = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    options = fields.Dict(keys=fields.String(validate=validate.OneOf(list("ABCDEF"))),
+                          values=fields.String(validate=validate.Length(max=1000)), load_default=dict,
+                          metadata={"description": "letter -> text; none for true/false"})
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=8),
+                           metadata={"description": "letters (ACD), or 对/错 (T/F) for true/false"})
+    explanation = fields.String(load_default="", validate=validate.Length(max=5000))
+    tags = fields.List(fields.String(validate=validate.Length(max=50)), load_default=list,
+                       validate=validate.Length(max=20))
+
+
+class EditedQuestion(Schema):
+    """The version that now holds the edit"""
+
+    question = fields.Nested(QuestionOut, required=True)
+    new_version = fields.Boolean(required=True, metadata={
+        "description": "true: an exam had used the edited version, which stays as it was"})
+
+
+class QuestionVersions(Schema):
+    """Every version of a question, oldest first"""
+
+    versions = fields.List(fields.Nested(QuestionOut), required=True)
+
+
+def _bank(bank_id: int, manage: bool = False) -> QuestionBank:
+    bank = db.session.get(QuestionBank, bank_id)
+    if bank is None or not may_use_bank(current_user, bank):
+        abort(404)
+    if manage and not may_manage_bank(current_user, bank):
+        abort(403)
+    return bank
+
+
+def _question(question_id: int, manage: bool = False) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    _bank(question.bank_id, manage)
+    return question
+
+
+def _question_input(data: dict) -> operations.QuestionInput:
+    return operations.QuestionInput(type=data["type"], stem=data["stem"], options=data["options"],
+                                    answer=data["answer"], explanation=data["explanation"], tags=tuple(data["tags"]))
+
+
+def _refused(exc: OperationError):
+    """The operation's refusal, with the pages' option fields named as the API names them."""
+    rollback()
+    field = exc.field
+    if field and field.startswith("option_"):
+        field = f"options.{field.removeprefix('option_').upper()}"
+    return json_error(400, exc.code, exc.message, field)
+
+
+@bp.route("/banks", methods=["POST"])
+@roles(*STAFF)
+@operation("Create an empty bank", tag="banks", body=BankIn, responses={201: BankOut})
+def create_bank():
+    data = load(BankIn, request.get_json(silent=True))
+    branch = current_user.branch
+    if "branch" in data:
+        branch = db.session.scalar(db.select(Branch).where(Branch.code == data["branch"].strip()))
+        if branch is None or not in_scope(current_user, branch):
+            return json_error(400, "invalid", _("Unknown branch code %(code)s.", code=data["branch"]), "branch")
+    try:
+        bank = operations.create_bank(current_user, data["name"], branch, data["description"])
+    except OperationError as exc:
+        return _refused(exc)
+    commit()
+    return jsonify(BankOut().dump({"id": bank.id, "name": bank.name, "branch": bank.branch.code,
+                                   "manage": True})), 201
+
+
+@bp.route("/banks/<int:bank_id>/questions", methods=["POST"])
+@roles(*STAFF)
+@operation("Add one question to a bank the caller manages", tag="banks", body=QuestionIn,
+           responses={201: QuestionOut})
+def create_question(bank_id: int):
+    bank = _bank(bank_id, manage=True)
+    data = load(QuestionIn, request.get_json(silent=True))
+    try:
+        question = operations.add_question(bank, _question_input(data))
+    except OperationError as exc:
+        return _refused(exc)
+    commit()
+    return jsonify(QuestionOut().dump(_question_json(question))), 201
+
+
+@bp.route("/questions/<int:question_id>")
+@roles(*STAFF)
+@operation("Get one question (any version)", tag="banks", responses={200: QuestionOut})
+def get_question(question_id: int):
+    return jsonify(QuestionOut().dump(_question_json(_question(question_id))))
+
+
+@bp.route("/questions/<int:question_id>/versions")
+@roles(*STAFF)
+@operation("Every version of a question, oldest first", tag="banks", responses={200: QuestionVersions})
+def question_versions(question_id: int):
+    question = _question(question_id)
+    versions = db.session.scalars(db.select(Question).where(Question.family_id == question.family_id)
+                                  .order_by(Question.version))
+    return jsonify(QuestionVersions().dump({"versions": [_question_json(q) for q in versions]}))
+
+
+@bp.route("/questions/<int:question_id>", methods=["PUT"])
+@roles(*STAFF)
+@operation("Edit a question: its whole content", tag="banks", body=QuestionIn,
+           responses={200: EditedQuestion, 409: "Error"},
+           description="As the edit page: a version an exam has used stays as it was and the edit becomes "
+                       "a new current version (`new_version: true`, a new `id`). Only the current version "
+                       "can be edited (409 otherwise).")
+def edit_question(question_id: int):
+    question = _question(question_id, manage=True)
+    data = load(QuestionIn, request.get_json(silent=True))
+    if not question.is_current:
+        return json_error(409, "not_current", _("Only the current version of a question can be edited."), None)
+    try:
+        saved = operations.edit_question(question, _question_input(data))
+    except OperationError as exc:
+        return _refused(exc)
+    commit()
+    return jsonify(EditedQuestion().dump({"question": _question_json(saved), "new_version": saved is not question}))
+
+
+def _set_retired(question_id: int, retired: bool):
+    question = _question(question_id, manage=True)
+    operations.set_retired(question, retired)
+    commit()
+    return jsonify(QuestionOut().dump(_question_json(question)))
+
+
+@bp.route("/questions/<int:question_id>/retire", methods=["POST"])
+@roles(*STAFF)
+@operation("Retire a question: new papers do not use it (exams that did keep it)", tag="banks",
+           responses={200: QuestionOut})
+def retire_question(question_id: int):
+    return _set_retired(question_id, True)
+
+
+@bp.route("/questions/<int:question_id>/restore", methods=["POST"])
+@roles(*STAFF)
+@operation("Restore a retired question", tag="banks", responses={200: QuestionOut})
+def restore_question(question_id: int):
+    return _set_retired(question_id, False)
+
+
+def _export(bank_id: int, fmt: str):
+    exported = export_bank(_bank(bank_id), fmt)
+    return send_file(io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True,
+                     download_name=exported.download_name)
+
+
+@bp.route("/banks/<int:bank_id>/export.gift")
+@roles(*STAFF)
+@operation("A bank's current questions as GIFT text (as the Bank page exports)", tag="banks",
+           responses={200: GIFT.split(";")[0]})
+def export_gift(bank_id: int):
+    return _export(bank_id, "gift")
+
+
+@bp.route("/banks/<int:bank_id>/export.xlsx")
+@roles(*STAFF)
+@operation("A bank's current questions as .xlsx, in the import template's columns", tag="banks",
+           responses={200: XLSX})
+def export_xlsx(bank_id: int):
+    return _export(bank_id, "xlsx")

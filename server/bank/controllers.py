@@ -13,7 +13,7 @@ from server import tables, uploads
 from server.access import require_in_scope, roles
 from server.auth.forms import EmptyForm
 from server.bank import formats, operations
-from server.bank.formats.gift import write_gift
+from server.bank.exports import EXPORT_FORMATS, XLSX, export_bank
 from server.bank.formats.table import write_xlsx
 from server.bank.forms import BankForm, ImportCommitForm, ImportUploadForm, QuestionForm
 from server.bank.models import Question, QuestionBank
@@ -31,13 +31,11 @@ from server.database import commit, rollback
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, Role
-from server.spreadsheets import file_name
 from server.tables import UploadError
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 STAFF = (Role.ADMIN, Role.INVIGILATOR)
 UPLOAD_KIND = "bank"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LETTER_FIELDS = {letter: f"option_{letter.lower()}" for letter in "ABCDEF"}
 
 
@@ -239,12 +237,8 @@ def restore(question_id: int):
 @roles(*STAFF)
 def export(bank_id: int, fmt: str):
     bank = _bank(bank_id)
-    questions = list(db.session.scalars(questions_query(bank)))
-    if fmt == "xlsx":
-        return send_file(io.BytesIO(write_xlsx(questions, bank.name)), mimetype=XLSX, as_attachment=True,
-                         download_name=file_name(bank.name, ".xlsx"))
-    if fmt == "gift":
-        data = write_gift(questions, bank.name).encode("utf-8")
-        return send_file(io.BytesIO(data), mimetype="text/plain; charset=utf-8", as_attachment=True,
-                         download_name=file_name(bank.name, ".gift.txt"))
-    abort(404)
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    exported = export_bank(bank, fmt)
+    return send_file(io.BytesIO(exported.data), mimetype=exported.mimetype, as_attachment=True,
+                     download_name=exported.download_name)

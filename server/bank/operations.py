@@ -150,6 +150,20 @@ def check_question(data: QuestionInput) -> tuple[QuestionType, dict[str, str], s
     return qtype, options, answer
 
 
+def add_question(bank: QuestionBank, data: QuestionInput, source_file: str = "") -> Question:
+    """Changes: adds one question to ``bank``, checked as an edit is and stored as an import stores
+    it (a question the bank already holds is refused, naming ``stem``).  Does not commit."""
+    qtype, options, answer = check_question(data)
+    parsed = ParsedQuestion(number="", type=qtype, stem=one_line_each(data.stem), options=options, answer=answer,
+                            line=0, explanation=(data.explanation or "").strip(), tags=list(data.tags))
+    outcome = import_questions(bank, ParseResult(questions=[parsed], issues=[]), source_file)
+    if not outcome.added:
+        raise OperationError(_("The bank already holds this question."), field="stem", code="duplicate")
+    question = db.session.scalar(sa.select(Question).where(
+        Question.bank_id == bank.id, Question.is_current.is_(True), Question.fingerprint == parsed.fingerprint))
+    return question
+
+
 def edit_question(question: Question, data: QuestionInput) -> Question:
     """Changes: the question's content and tags.  A version an exam has used stays as it was:
     a new current version is added instead.  Returns the version that now holds the edit.
