@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.api.docs import bp as api_docs_bp
     from server.api.exams import bp as exam_api_bp
     from server.api.people import bp as people_api_bp
+    from server.api.results import bp as results_api_bp
     from server.auth.api import bp as auth_api_bp
     from server.auth.controllers import bp as auth_bp
     from server.bank.api import bp as bank_api_bp
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets_bp)
     app.register_blueprint(exam_api_bp)
     app.register_blueprint(people_api_bp)
+    app.register_blueprint(results_api_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(vendor_bp)
     import live

@@ -35,12 +35,12 @@ from pdfs.fonts import cjk_font
 from pdfs.signing import SignatureCheck, check_signature
 from server.access import public, roles, signed_in
 from server.api.spec import operation
-from server.database import commit
+from server.database import commit, rollback
 from server.documents import operations, pdf
 from server.documents.identity import signer_spec
-from server.documents.models import DocumentKind, IssuedDocument, IssueReason
+from server.documents.models import DocumentKind, IssuedDocument
 from server.documents.util import documents_with_content, participant_documents, session_documents
-from server.exams.audit import audit
+from server.errors import OperationError
 from server.exams.models import SessionStatus
 from server.exams.util import managed_session, mask_name, may_manage_session
 from server.extensions import db, limiter
@@ -99,10 +99,12 @@ def progress(session_id: int):
 @roles(*STAFF)
 def issue(session_id: int):
     session = managed_session(current_user, session_id)
-    if session.status != SessionStatus.ENDED:
-        flash(_("Documents are issued once the session has ended."), "error")
+    try:
+        operations.issue_by_hand(session)
+    except OperationError as exc:
+        rollback()
+        flash(exc.message, "error")
     else:
-        operations.start_issuing(session, IssueReason.MANUAL)
         commit()
         flash(_("Issuing has started; this page shows its progress."), "success")
     return redirect(url_for("documents.index", session_id=session.id))
@@ -112,10 +114,13 @@ def issue(session_id: int):
 @roles(*STAFF)
 @no_store
 def archive(session_id: int):
+    return archive_response(managed_session(current_user, session_id))
+
+
+def archive_response(session) -> Response:
     """Every valid document of the session in one ZIP, streamed: the PDFs are read a few at a
     time and each entry goes out as it is written, so a thousand trainees' documents neither
     sit in memory at once nor hold the event loop while the archive is built."""
-    session = managed_session(current_user, session_id)
     ids = [document.id for document in session_documents(session.id) if not document.revoked]
     response = Response(stream_with_context(_zip_stream(ids)), mimetype="application/zip")
     response.headers.set("Content-Disposition", "attachment", **_download_names(
@@ -214,15 +219,12 @@ def revoke(document_id: int):
     document = db.session.get(IssuedDocument, document_id)
     if document is None or not may_manage_session(current_user, document.session):
         abort(404)
-    reason = (request.form.get("reason") or "").strip()
-    if not reason:
-        flash(_("Say why the document is revoked."), "error")
-    elif document.revoked:
-        flash(_("The document was already revoked."), "error")
+    try:
+        operations.revoke_by_hand(document, current_user, request.form.get("reason") or "")
+    except OperationError as exc:
+        rollback()
+        flash(exc.message, "error")
     else:
-        operations.revoke(document, current_user, reason)
-        audit(current_user, "revoke_document", document.session, reason, document=document.number,
-              code=document.code)
         commit()
         flash(_("Document %(number)s is revoked.", number=document.number), "success")
     return redirect(url_for("documents.index", session_id=document.session_id))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from pdfs.batch import Document, sign_all
 from server import PROJECT_ROOT, config
@@ -31,7 +32,9 @@ from server.documents import pdf, queue
 from server.documents.identity import issuer_name, signer_spec
 from server.documents.models import DocumentKind, IssuedDocument, IssueJob, IssueReason, JobState
 from server.documents.util import session_documents
+from server.errors import OperationError
 from server.exams import signals
+from server.exams.audit import audit
 from server.exams.models import LiveSession, SessionStatus
 from server.exams.results import participant_sheets, session_results
 from server.extensions import db
@@ -269,6 +272,14 @@ def start_issuing(session: LiveSession, reason: IssueReason) -> IssueJob | None:
     return job
 
 
+def issue_by_hand(session: LiveSession) -> IssueJob:
+    """Changes: staff asked for a session's missing documents: an issuing job, as start_issuing.
+    Refused (OperationError ``not_ended``) until the session has ended."""
+    if session.status != SessionStatus.ENDED:
+        raise OperationError(_("Documents are issued once the session has ended."), code="not_ended")
+    return start_issuing(session, IssueReason.MANUAL)
+
+
 def _queue(session: LiveSession, reason: IssueReason) -> IssueJob:
     job = IssueJob(session_id=session.id, reason=reason, base_url=public_base_url(), heartbeat_at=utcnow())
     db.session.add(job)
@@ -309,6 +320,19 @@ def revoke(document: IssuedDocument, actor: User | None, reason: str) -> None:
         return
     document.revoked_at, document.revoked_reason = utcnow(), reason
     document.revoked_by_id = actor.id if actor else None
+
+
+def revoke_by_hand(document: IssuedDocument, actor: User, reason: str) -> None:
+    """Changes: an admin's revocation of one document, with the reason, in the audit log (not
+    committed).  Refused (OperationError) without a reason or when it is revoked already."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OperationError(_("Say why the document is revoked."), field="reason")
+    if document.revoked:
+        raise OperationError(_("The document was already revoked."), code="already_revoked")
+    revoke(document, actor, reason)
+    audit(actor, "revoke_document", document.session, reason, document=document.number, code=document.code)
+    db.session.flush()
 
 
 def supersede_after_regrade(session: LiveSession, changed_participant_ids: set[int], actor: User) -> int:

@@ -35,7 +35,6 @@ from server.headers import no_store
 from server.models import Branch, Role
 from server.papers.models import Paper, ShowKey
 from server.papers.util import may_manage_paper, visible_papers
-from server.spreadsheets import file_name
 from server.tables import UploadError
 from server.users.roster import employee_numbers_in_file, pasted_employee_numbers
 
@@ -124,15 +123,10 @@ def results(session_id: int):
 @no_store
 def export_results(session_id: int, fmt: str):
     session = _session(session_id)
-    results = session_results(session)
-    if fmt == "xlsx":
-        return send_file(io.BytesIO(exports.results_xlsx(results)), as_attachment=True,
-                         download_name=file_name(f"{session.title}-成绩", ".xlsx"),
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    if fmt == "csv":
-        return send_file(io.BytesIO(exports.results_csv(results)), as_attachment=True,
-                         download_name=file_name(f"{session.title}-成绩", ".csv"), mimetype="text/csv")
-    abort(404)
+    if fmt not in exports.RESULT_FORMATS:
+        abort(404)
+    data, mimetype, name = exports.results_file(session_results(session), fmt)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=mimetype)
 
 
 @bp.route("/sessions/<int:session_id>/participants/<int:participant_id>")

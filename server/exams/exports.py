@@ -12,10 +12,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from grading import Outcome, judge_label
 from server.exams.results import SessionResults, answer_grid
-from server.spreadsheets import neutralise_row
+from server.spreadsheets import file_name, neutralise_row
 
 HEADER = ["名次", "工号", "姓名", "机构", "得分", "满分", "是否通过", "答题数", "用时(秒)"]
 RESULT_WORDS = {"passed": "通过", "failed": "未通过", "absent": "缺考"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RESULT_FORMATS = {"xlsx": XLSX, "csv": "text/csv"}
 
 
 def _with_bonus(results: SessionResults) -> bool:
@@ -106,3 +108,10 @@ def results_csv(results: SessionResults) -> bytes:
     writer.writerow(header(results))
     writer.writerows(result_rows(results))
     return ("\ufeff" + text.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV correctly
+
+
+def results_file(results: SessionResults, fmt: str) -> tuple[bytes, str, str]:
+    """(bytes, media type, download name) of the results in ``fmt`` (one of RESULT_FORMATS), as the
+    results page and the API send them."""
+    data = results_xlsx(results) if fmt == "xlsx" else results_csv(results)
+    return data, RESULT_FORMATS[fmt], file_name(f"{results.session.title}-成绩", f".{fmt}")
