@@ -18,6 +18,7 @@ const QUESTIONS = [
   ["示例题三：柜员交接班时必须做什么？", ["闲聊", "离岗", "双人复核"], 2],
 ];
 const LETTERS = "ABC";
+const PROTOCOL = 1; // the live protocol version this script was written for (docs/protocol.md)
 
 function aikenFile() {
   return QUESTIONS.map(([stem, options, key]) =>
@@ -86,6 +87,8 @@ class Trainee {
 
   async enter(joinCode) {
     await waitFor(this.connected, 10, `${this.employeeNo} connects`);
+    const spoken = (await this.ask("whoami")).protocol;
+    if (spoken !== PROTOCOL) throw new Error(`the server speaks live protocol ${spoken}, not ${PROTOCOL}`);
     this.state = (await this.ask("enter", { code: joinCode })).state;
   }
 
@@ -106,6 +109,8 @@ class Trainee {
 
 async function run({ url, staff: staffNo, password, trainees: numbers, traineePassword, out, timeout }) {
   const staff = await Api.signIn(url, staffNo, password);
+  const spoken = (await staff.call("GET", "/openapi.json")).info["x-live-protocol"];
+  if (spoken !== PROTOCOL) throw new Error(`the server's live protocol is ${spoken}, not ${PROTOCOL}`);
   const form = new FormData();
   form.append("file", new Blob([aikenFile()], { type: "text/plain" }), "example.txt");
   form.append("bank", "API 示例题库");
@@ -156,7 +161,7 @@ async function run({ url, staff: staffNo, password, trainees: numbers, traineePa
   writeFileSync(saved, pdf);
   const results = await staff.call("GET", `/sessions/${session.id}/results`);
   return {
-    session_id: session.id, answered, scores,
+    session_id: session.id, protocol: PROTOCOL, answered, scores,
     results: Object.fromEntries(results.items.map((r) => [r.employee_no, r.result])),
     certificates: certificates.length, certificate: saved, bytes: pdf.length,
   };

@@ -30,6 +30,7 @@ QUESTIONS = [
     ("示例题三：柜员交接班时必须做什么？", ["闲聊", "离岗", "双人复核"], 2),
 ]
 LIVE = "/live"
+PROTOCOL = 1  # the live protocol version this script was written for (docs/protocol.md)
 
 
 def aiken_file() -> bytes:
@@ -87,6 +88,11 @@ class Trainee:
             raise SystemExit(f"{self.employee_no} {event}: {ack}")
         return ack
 
+    def check_protocol(self) -> None:
+        spoken = self.ask("whoami").get("protocol")
+        if spoken != PROTOCOL:
+            raise SystemExit(f"the server speaks live protocol {spoken}; this script was written for {PROTOCOL}")
+
     def enter(self, join_code: str) -> None:
         self.state = self.ask("enter", {"code": join_code})["state"]
 
@@ -108,6 +114,9 @@ class Trainee:
 def run(url: str, staff_no: str, password: str, trainee_numbers: list[str], trainee_password: str,
         out: Path, timeout: float = 120.0) -> dict:
     staff = Api(url, staff_no, password)
+    document = staff.call("GET", "/openapi.json")
+    if document["info"].get("x-live-protocol") != PROTOCOL:
+        raise SystemExit(f"the server's live protocol is {document['info'].get('x-live-protocol')}, not {PROTOCOL}")
     upload = {"file": ("example.txt", aiken_file(), "text/plain")}
     report = staff.call("POST", "/bank/import", 201, files=upload, data={"bank": "API 示例题库"})
     bank_id = report["bank"]["id"]
@@ -124,6 +133,7 @@ def run(url: str, staff_no: str, password: str, trainee_numbers: list[str], trai
     trainees = [Trainee(url, Api(url, number, trainee_password), number) for number in trainee_numbers]
     try:
         for trainee in trainees:
+            trainee.check_protocol()
             trainee.enter(session["join_code"])
         staff.call("POST", f"/sessions/{session['id']}/controls", json={"action": "start"})
         answered = {t.employee_no: t.answer_everything(session["id"], timeout) for t in trainees}
@@ -149,7 +159,7 @@ def run(url: str, staff_no: str, password: str, trainee_numbers: list[str], trai
     saved = out / f"{certificates[0]['number']}.pdf"
     saved.write_bytes(pdf)
     results = staff.call("GET", f"/sessions/{session['id']}/results")
-    return {"session_id": session["id"], "answered": answered,
+    return {"session_id": session["id"], "protocol": PROTOCOL, "answered": answered,
             "scores": {t.employee_no: t.score for t in trainees},
             "results": {r["employee_no"]: r["result"] for r in results["items"]},
             "certificates": len(certificates), "certificate": str(saved), "bytes": len(pdf)}

@@ -19,6 +19,7 @@ from live.clock import iso, now
 from live.controls import positive_int
 from live.limits import MAX_CONNECTIONS_PER_USER
 from live.runtime import runtime_for
+from live.version import PROTOCOL_VERSION
 from live.writer import AnswerJob, FocusJob, PresenceJob, commit_answers, write_focus, write_presence, writer_for
 from server.database import commit, rollback
 from server.exams.models import LiveSession, Participant, SessionQuestion, SessionStatus
@@ -107,7 +108,8 @@ class LiveNamespace(Namespace):
         sender = principals.principal()
         if sender is None:
             return error("unauthorized")
-        return {"ok": True, "employee_no": sender.employee_no, "role": sender.role, "server_time": iso(now())}
+        return {"ok": True, "employee_no": sender.employee_no, "role": sender.role, "server_time": iso(now()),
+                "protocol": PROTOCOL_VERSION}
 
     # -- trainees -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
 
+from live.version import PROTOCOL_VERSION
 from server.access import rule_for
 from server.errors import OperationError
 from server.types import MAX_ROW_ID
@@ -116,7 +117,10 @@ def build_spec(app: Flask) -> dict:
     spec = APISpec(title="Examhall API", version=VERSION, openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Bearer tokens from POST /api/v1/auth/token. Errors: "
-                                        "{\"error\": {\"code\", \"message\", \"field\"}}."},
+                                        "{\"error\": {\"code\", \"message\", \"field\"}}. The live "
+                                        "protocol (Socket.IO, docs/protocol.md) has its own version: "
+                                        "x-live-protocol, also in its whoami acknowledgement.",
+                         "x-live-protocol": PROTOCOL_VERSION},
                    servers=[{"url": "/"}])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=Error)

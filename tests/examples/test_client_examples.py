@@ -25,6 +25,7 @@ def server(migrated, tmp_path, people, make_trainees):
 
 
 def _check(summary: dict, tmp_path) -> None:
+    assert summary["protocol"] == 1
     assert summary["answered"] == dict.fromkeys(TRAINEES, 3)
     assert all(score["passed"] and score["total"] == "30" for score in summary["scores"].values()), summary
     assert summary["results"] == dict.fromkeys(TRAINEES, "passed")

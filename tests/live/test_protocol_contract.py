@@ -671,6 +671,18 @@ def test_an_exam_ticket_enters_its_own_session_only(app, exam, connect, people):
     party.drain()
 
 
+def test_the_protocol_version_is_one_number(client):
+    """The version a client checks: the server's, the schema's, the doc's and the API document's."""
+    from live.version import PROTOCOL_VERSION
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    assert f"live protocol version **{PROTOCOL_VERSION}**" in doc
+    assert DEFS["ProtocolVersion"]["const"] == PROTOCOL_VERSION
+    assert DEFS["ok.whoami"]["properties"]["protocol"] == {"$ref": "#/$defs/ProtocolVersion"}
+    assert "protocol" in DEFS["ok.whoami"]["required"]
+    assert client.get("/api/v1/openapi.json").json["info"]["x-live-protocol"] == PROTOCOL_VERSION
+
+
 def test_the_run_saw_everything_the_schema_lists():
     scenarios = {name for name, test in globals().items()
                  if name.startswith("test_") and "connect" in _fixtures_of(test)}
