@@ -13,7 +13,7 @@ from server.access import in_scope, require_in_scope, roles
 from server.api.paging import PageQuery, page_of_list, page_of_query, page_schema
 from server.api.spec import ErrorBody, load, operation
 from server.branches import operations as branches
-from server.branches.util import visible_branches
+from server.branches.util import branch_by_code, visible_branches
 from server.database import commit, rollback
 from server.errors import OperationError, json_error
 from server.extensions import csrf, db
@@ -131,7 +131,7 @@ def _account_json(account: users.NewAccount) -> dict:
 
 def _branch_in_scope(code: str, field: str) -> Branch:
     """The branch of that code in the caller's scope; another branch reads as unknown."""
-    branch = db.session.scalar(db.select(Branch).where(Branch.code == code.strip()))
+    branch = branch_by_code(branches.clean_code(code))
     if branch is None or not in_scope(current_user, branch):
         raise OperationError(_("Unknown branch code %(code)s.", code=code), field=field)
     return branch

@@ -19,10 +19,12 @@ from server.bank.exports import GIFT, XLSX, export_bank
 from server.bank.models import Question, QuestionBank
 from server.bank.report import import_report, parse_report, upload_error_report
 from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
+from server.branches.operations import clean_code
+from server.branches.util import branch_by_code
 from server.database import commit, rollback
 from server.errors import OperationError, json_error
 from server.extensions import csrf, db
-from server.models import Branch, Role
+from server.models import Role
 from server.tables import UploadError
 
 bp = Blueprint("bank_api", __name__, url_prefix="/api/v1/bank")
@@ -242,7 +244,7 @@ def create_bank():
     data = load(BankIn, request.get_json(silent=True))
     branch = current_user.branch
     if "branch" in data:
-        branch = db.session.scalar(db.select(Branch).where(Branch.code == data["branch"].strip()))
+        branch = branch_by_code(clean_code(data["branch"]))
         if branch is None or not in_scope(current_user, branch):
             return json_error(400, "invalid", _("Unknown branch code %(code)s.", code=data["branch"]), "branch")
     try:
