@@ -145,6 +145,9 @@ def run(url: str, staff_no: str, password: str, trainee_numbers: list[str], trai
         for trainee in trainees:
             trainee.close()
 
+    # Documents are issued when a session ends (unless the server turned that off); asking again
+    # is harmless: a job under way is reused and nothing issued is issued twice.
+    staff.call("POST", f"/sessions/{session['id']}/documents/issue", 202)
     deadline = time.monotonic() + timeout
     while True:
         listing = staff.call("GET", f"/sessions/{session['id']}/documents")

@@ -18,8 +18,8 @@ TRAINEES = ["S000", "S001", "S002"]
 @pytest.fixture
 def server(migrated, tmp_path, people, make_trainees):
     make_trainees(len(TRAINEES))
-    process = ServerProcess(migrated, tmp_path / "instance", {"DOCUMENTS_AUTO_ISSUE": "true",
-                                                              "DOCUMENTS_PROCESSES": "1"})
+    # Documents are not issued at the end here (ServerProcess turns that off): the examples ask.
+    process = ServerProcess(migrated, tmp_path / "instance", {"DOCUMENTS_PROCESSES": "1"})
     yield process
     process.stop()
 
