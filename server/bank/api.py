@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from server import tables
 from server.access import in_scope, roles
+from server.api.paging import PageQuery, page_of_query
 from server.api.spec import load, operation
 from server.bank import formats, operations
 from server.bank.exports import GIFT, XLSX, export_bank
@@ -74,13 +75,16 @@ class BankRef(Schema):
 
 
 class QuestionList(Schema):
-    """A bank's questions"""
+    """A page of a bank's questions (``questions``, with the paging convention's fields)"""
 
     bank = fields.Nested(BankRef, required=True)
     questions = fields.List(fields.Nested(QuestionOut), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
 
 
-class QuestionQuery(Schema):
+class QuestionQuery(PageQuery):
     type = fields.String(validate=validate.OneOf(["judge", "single", "multi"]))
     tag = fields.String()
     q = fields.String(metadata={"description": "words in the stem"})
@@ -121,15 +125,17 @@ def banks():
 
 @bp.route("/banks/<int:bank_id>/questions")
 @roles(*STAFF)
-@operation("A bank's questions, filtered", tag="banks", query=QuestionQuery, responses={200: QuestionList})
+@operation("A bank's questions, filtered, a page at a time", tag="banks", query=QuestionQuery,
+           responses={200: QuestionList, 400: "Error"})
 def questions(bank_id: int):
     bank = db.session.get(QuestionBank, bank_id)
     if bank is None or not may_use_bank(current_user, bank):
         return json_error(404, "not_found", _("There is nothing here."))
-    query = questions_query(bank, qtype=request.args.get("type"), tag=request.args.get("tag"),
-                            search=request.args.get("q"), include_retired=request.args.get("retired") == "1")
-    return jsonify(bank={"id": bank.id, "name": bank.name},
-                   questions=[_question_json(q) for q in db.session.scalars(query)])
+    args = load(QuestionQuery, request.args, query=True)
+    query = questions_query(bank, qtype=args.get("type"), tag=args.get("tag"), search=args.get("q"),
+                            include_retired=args.get("retired") == "1")
+    rows, page = page_of_query(query, args)
+    return jsonify(bank={"id": bank.id, "name": bank.name}, questions=[_question_json(q) for q in rows], **page)
 
 
 @bp.route("/import", methods=["POST"])
@@ -228,8 +234,10 @@ def _question_input(data: dict) -> operations.QuestionInput:
                                     answer=data["answer"], explanation=data["explanation"], tags=tuple(data["tags"]))
 
 
+@bp.errorhandler(OperationError)
 def _refused(exc: OperationError):
-    """The operation's refusal, with the pages' option fields named as the API names them."""
+    """The operation's refusal (or a request's invalid field), with the pages' option fields
+    named as the API names them."""
     rollback()
     field = exc.field
     if field and field.startswith("option_"):

@@ -250,7 +250,14 @@ def test_api_import_dry_run_then_commit(app, client, people):
     assert done.status_code == 201 and done.json["imported"] == 99
     bank_id = done.json["bank"]["id"]
     listed = client.get(f"/api/v1/bank/banks/{bank_id}/questions?type=judge", headers=headers)
-    assert len(listed.json["questions"]) == 20
+    assert len(listed.json["questions"]) == listed.json["total"] == 20
+    pages = [client.get(f"/api/v1/bank/banks/{bank_id}/questions?per_page=40&page={n}", headers=headers).json
+             for n in (1, 2, 3)]
+    assert [len(page["questions"]) for page in pages] == [40, 40, 19] and {p["total"] for p in pages} == {99}
+    ids = [q["id"] for page in pages for q in page["questions"]]
+    assert len(set(ids)) == 99  # every question once across the pages
+    too_many = client.get(f"/api/v1/bank/banks/{bank_id}/questions?per_page=1000", headers=headers)
+    assert too_many.status_code == 400 and too_many.json["error"]["field"] == "per_page"
 
 
 def test_api_errors_keep_the_shape(app, client, people):
