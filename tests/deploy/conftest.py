@@ -4,6 +4,7 @@ PostgreSQL pass; nginx or Redis missing skips it, or under CI=true fails it (tes
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -20,23 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "local" / "cluster.sh"
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _free_port_run(count: int) -> int:
-    """The first of ``count`` free neighbouring ports (the script numbers its servers so)."""
-    for _ in range(50):
-        (first,) = _free_ports(1)
-        probes = [socket.socket() for _ in range(count - 1)]
+    """The first of ``count`` free neighbouring ports (the script numbers its servers so), below
+    the kernel's ephemeral range so that no outgoing connection takes one meanwhile."""
+    for _ in range(200):
+        first = random.randrange(20000, 32000 - count)
+        probes = [socket.socket() for _ in range(count)]
         try:
-            for offset, probe in enumerate(probes, 1):
+            for offset, probe in enumerate(probes):
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
                 probe.bind(("127.0.0.1", first + offset))
         except OSError:
             continue
@@ -80,8 +73,8 @@ def start_cluster(tmp_path):
             services.require("nginx", "is not installed (Debian: apt-get install nginx-light)")
         redis = services.redis_url(0).rsplit("/", 1)[0]
         database = sa.make_url(POSTGRES_SERVER).set(database=f"examhall_cluster_{uuid.uuid4().hex[:8]}")
-        https, http = _free_ports(2)
-        first = _free_port_run(count)
+        first = _free_port_run(count + 2)  # the servers', then nginx's https and http ports: none twice
+        https, http = first + count, first + count + 1
         folder = tmp_path / f"cluster{len(started)}"
         env = {**os.environ, "CLUSTER_DIR": str(folder), "CLUSTER_REDIS_URL": redis,
                "CLUSTER_DATABASE_URL": database.render_as_string(hide_password=False),

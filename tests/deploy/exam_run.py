@@ -151,14 +151,19 @@ class ExamRun:
     def access_log(self) -> list[str]:
         return (self.cluster.dir / "logs" / "nginx-access.log").read_text().splitlines()
 
-    def websocket_upstreams(self) -> dict[str, set[str]]:
-        """Each trainee's cookie -> the servers its websockets went to (nginx logs one at its end)."""
-        seen = defaultdict(set)
-        for line in self.access_log():
-            match = re.search(r"transport=websocket.* upstream=(\S+) node=(\S+)", line)
-            if match:
-                seen[match.group(2)].add(match.group(1))
-        return seen
+    def websocket_upstreams(self, report: list[dict]) -> dict[str, set[str]]:
+        """Each trainee's cookie -> the servers its websockets went to.  nginx logs a websocket
+        when it ends, so this waits until each of the trainees' connections is logged."""
+        def logged():
+            seen, lines = defaultdict(set), Counter()
+            for line in self.access_log():
+                # upstream=A, B: A refused (killed), B answered.
+                match = re.search(r"transport=websocket.* upstream=(.+) node=(\S+)", line)
+                if match:
+                    seen[match.group(2)].update(u.strip() for u in match.group(1).split(","))
+                    lines[match.group(2)] += 1
+            return seen if all(lines[t["node"]] >= t["connects"] for t in report) else None
+        return wait_until(logged, 60, "nginx did not log every trainee's websocket", interval=0.2)
 
     def closes_logged(self) -> Counter:
         """Question id -> "question N closed" lines in every server's log (each close is logged once)."""
@@ -222,5 +227,6 @@ def check_promises(run: ExamRun, report: list[dict], questions: list[int]) -> No
     assert len(stored) == run.count * len(questions)
     assert dict(run.dashboard.closed) == {q: 1 for q in questions}  # each closed once, and heard
     assert dict(run.closes_logged()) == {q: 1 for q in questions}
-    assert {q: run.dashboard.answered[q] for q in questions} == {q: run.count for q in questions}
+    seen = {q: run.dashboard.answered[q] for q in questions}
+    assert seen == {q: run.count for q in questions}, f"the dashboard saw {seen} answered"
     assert run.status() == "ended"

@@ -36,26 +36,29 @@ def exam(start_cluster):
 def test_an_exam_through_nginx_over_three_servers(exam):
     cluster, run = exam
     exam_run = run(spread=2)
-    questions = exam_run.questions()
     wait_until(lambda: exam_run.dashboard.connected == TRAINEES, 60, "the dashboard never counted every trainee")
     assert exam_run.dashboard.control("start")["ok"]
+    questions = exam_run.questions()  # frozen by the start
+    assert len(questions) == QUESTIONS
     for question in questions:
         exam_run.play(question)
-    check_promises(exam_run, exam_run.finish(), questions)
+    report = exam_run.finish()
+    check_promises(exam_run, report, questions)
     servers = {f"127.0.0.1:{port}" for port in cluster.ports}
-    upstreams = exam_run.websocket_upstreams()
+    upstreams = exam_run.websocket_upstreams(report)
     assert set().union(*(upstreams[node] for node in exam_run.nodes)) == servers  # spread over all three
 
 
 def test_a_server_killed_mid_question(exam):
     cluster, run = exam
     exam_run = run(spread=6)
-    questions = exam_run.questions()
     staff_server = exam_run.upstream_of(exam_run.dashboard.node)
     victim = next(port for port in cluster.ports if f"127.0.0.1:{port}" != staff_server)
     pid = cluster.pid(f"server-{victim}")
     wait_until(lambda: exam_run.dashboard.connected == TRAINEES, 60, "the dashboard never counted every trainee")
     assert exam_run.dashboard.control("start")["ok"]
+    questions = exam_run.questions()  # frozen by the start
+    assert len(questions) == QUESTIONS
 
     def kill():
         exam_run.wait_answered(questions[0], TRAINEES // 5)  # some answers in, most still to come
@@ -68,7 +71,7 @@ def test_a_server_killed_mid_question(exam):
 
     # The victim's trainees came back through nginx to another server and resumed there with
     # their answers and the question's remaining time.
-    upstreams = exam_run.websocket_upstreams()
+    upstreams = exam_run.websocket_upstreams(report)
     moved = [t for t in report if f"127.0.0.1:{victim}" in upstreams[t["node"]]]
     assert len(moved) >= TRAINEES // 10, len(moved)
     for trainee in moved:
@@ -84,9 +87,10 @@ def test_a_server_killed_mid_question(exam):
 def test_a_rolling_restart_during_an_exam(exam):
     cluster, run = exam
     exam_run = run(spread=6)
-    questions = exam_run.questions()
     wait_until(lambda: exam_run.dashboard.connected == TRAINEES, 60, "the dashboard never counted every trainee")
     assert exam_run.dashboard.control("start")["ok"]
+    questions = exam_run.questions()  # frozen by the start
+    assert len(questions) == QUESTIONS
     for question, port in zip(questions, cluster.ports, strict=True):
         def restart(question=question, port=port):
             exam_run.wait_answered(question, TRAINEES // 5)
