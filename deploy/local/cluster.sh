@@ -121,7 +121,7 @@ EOF
     while [ $i -lt "$count" ]; do
         port=$((FIRST_PORT + i))
         start_server "$port"
-        servers="$servers    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;\n"
+        servers="$servers    server 127.0.0.1:$port max_fails=0;\n"
         i=$((i + 1))
     done
     nohup $FLASK documents worker > "$LOGS/documents-worker.log" 2>&1 &
@@ -129,7 +129,7 @@ EOF
 
     # The operator's site, with this machine's ports, servers and certificate.
     awk -v servers="$servers" '
-        /server 127\.0\.0\.1:[0-9]+ max_fails/ { if (!done) { printf "%s", servers; done = 1 } next }
+        /server 127\.0\.0\.1:[0-9]+ max_fails=0;/ { if (!done) { printf "%s", servers; done = 1 } next }
         /listen \[::\]/ { next }
         { print }' deploy/nginx/examhall.conf \
     | sed -e "s#/etc/ssl/examhall#$DIR/tls#" -e "s/listen 80;/listen $HTTP_PORT;/" \

@@ -1,7 +1,7 @@
 """Issue 17's promises on the real topology: three server processes behind nginx on PostgreSQL
 and Redis (deploy/local/cluster.sh), lean trainees spread over them by their cookies, the
 invigilator's dashboard on one.  An exam runs through; then one server is killed (-9) in the
-middle of a question.  Each time: every
+middle of a question; then each server is restarted in turn during the exam.  Each time: every
 trainee gets every question, 0 acknowledged answers lost, 0 duplicates, each question closed
 once, the dashboard sees every answer and the exam goes on."""
 from __future__ import annotations
@@ -82,3 +82,21 @@ def test_a_server_killed_mid_question(exam):
         assert 0 < first["remaining"] <= QUESTION_SECONDS, first
         assert {int(q): c for q, c in first["answers"].items()}.items() <= \
             {int(q): c for q, c in trainee["acked"].items()}.items(), trainee
+
+
+def test_a_rolling_restart_during_an_exam(exam):
+    cluster, run = exam
+    exam_run = run(spread=6)
+    wait_until(lambda: exam_run.dashboard.connected == TRAINEES, 60, "the dashboard never counted every trainee")
+    assert exam_run.dashboard.control("start")["ok"]
+    questions = exam_run.questions()  # frozen by the start
+    assert len(questions) == QUESTIONS
+    for question, port in zip(questions, cluster.ports, strict=True):
+        def restart(question=question, port=port):
+            exam_run.wait_answered(question, TRAINEES // 5)
+            restarted = cluster.script("restart", str(port))
+            assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        exam_run.play(question, during=restart)
+    report = exam_run.finish()
+    check_promises(exam_run, report, questions)
+    assert sum(t["connects"] >= 2 for t in report) >= TRAINEES // 2  # each server's trainees moved once
