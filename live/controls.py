@@ -134,6 +134,7 @@ def close_question(session: LiveSession, now: datetime) -> bool:
         emit.to_trainees(session, "question_closed", {"question_id": question.id})
     emit.to_staff(session, "question_closed", {"question_id": question.id, "key": question.answer,
                                                "distribution": counts})
+    dashboard.question_settled(session)
     return True
 
 

@@ -225,13 +225,22 @@ def _progress_later(app, session_id: int, delay: float, then) -> None:
             db.session.remove()
 
 
-def _progress(session: LiveSession, changed: set[int], then) -> None:
+def question_settled(session: LiveSession) -> None:
+    """The closing word on a question, once, from the process that closed it: counts,
+    distribution and standings read from the database now.  With several processes each one
+    gathers and sends the progress of its own trainees' answers, so what another process had
+    gathered when it died (kill -9) was never sent, and each process's leaderboard saw only its
+    own trainees' answers; this settles both for every dashboard."""
+    _progress(session, set(), None, reseed=True)
+
+
+def _progress(session: LiveSession, changed: set[int], then, reseed: bool = False) -> None:
     question = db.session.get(SessionQuestion, session.current_question_id) if session.current_question_id else None
     numbers = counts(session)
     emit.to_staff(session, "progress", {
         "question_id": session.current_question_id,
         "distribution": distribution(question) if question else {},
         "changed": roster_payload(session, sorted(changed)),  # only the rows that changed travel
-        "counts": numbers, **standings(board_for(session))})
+        "counts": numbers, **standings(board_for(session, reseed=reseed))})
     if then is not None:
         then(session, clock_now(), numbers)

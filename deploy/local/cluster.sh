@@ -5,6 +5,7 @@
 # Everything it makes lives in instance/cluster/; every process is started and stopped by pid.
 #
 #   deploy/local/cluster.sh start [N]   (default 3)   https://127.0.0.1:8443/
+#   deploy/local/cluster.sh restart PORT      one server process, as in a rolling restart
 #   deploy/local/cluster.sh stop
 #
 # CLUSTER_DATABASE_URL (postgresql+psycopg://127.0.0.1:5432/examhall_cluster, created when
@@ -56,6 +57,28 @@ wait_healthy() {  # wait_healthy URL NAME: until /healthz answers (60 s)
     done
 }
 
+settings() {  # the settings of deploy/examhall.env, for this machine
+    export SECRET_KEY="$(cat "$DIR/secret_key")" DATABASE_URL="$DATABASE" EXAMHALL_INSTANCE_PATH="$DIR" \
+        SOCKETIO_MESSAGE_QUEUE="$REDIS/5" RATELIMIT_STORAGE_URI="$REDIS/6" \
+        EXAMHALL_BASE_URL="https://127.0.0.1:$HTTPS_PORT" EXAMHALL_PROXIES=1 SESSION_COOKIE_SECURE=true \
+        EXAMHALL_HOST=127.0.0.1 DOCUMENTS_START_WORKER=false
+    FLASK="$ROOT/.venv/bin/flask --app wsgi"
+}
+
+start_server() {  # start_server PORT: one server process, its pid in pids/server-PORT.pid
+    EXAMHALL_PORT=$1 nohup "$PY" wsgi.py >> "$LOGS/server-$1.log" 2>&1 &
+    echo $! > "$PIDS/server-$1.pid"
+}
+
+restart() {  # restart PORT: stop one server process (TERM, as systemctl restart does) and start it again
+    [ -f "$PIDS/nginx.pid" ] || { echo "no cluster is running" >&2; exit 1; }
+    settings
+    stop_pid "server-$1"
+    start_server "$1"
+    wait_healthy "http://127.0.0.1:$1" "server $1"
+    echo "restarted server $1 (pid $(cat "$PIDS/server-$1.pid"))"
+}
+
 start() {
     count=${1:-3}
     if [ -d "$PIDS" ] && [ -n "$(ls "$PIDS" 2>/dev/null)" ]; then
@@ -88,12 +111,7 @@ EOF
         -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
         -keyout "$DIR/tls/privkey.pem" -out "$DIR/tls/fullchain.pem" 2> /dev/null
 
-    # The settings of deploy/examhall.env, for this machine.
-    export SECRET_KEY="$(cat "$DIR/secret_key")" DATABASE_URL="$DATABASE" EXAMHALL_INSTANCE_PATH="$DIR" \
-        SOCKETIO_MESSAGE_QUEUE="$REDIS/5" RATELIMIT_STORAGE_URI="$REDIS/6" \
-        EXAMHALL_BASE_URL="https://127.0.0.1:$HTTPS_PORT" EXAMHALL_PROXIES=1 SESSION_COOKIE_SECURE=true \
-        EXAMHALL_HOST=127.0.0.1 DOCUMENTS_START_WORKER=false
-    FLASK="$ROOT/.venv/bin/flask --app wsgi"
+    settings
     $FLASK db upgrade > "$LOGS/upgrade.log" 2>&1
     $FLASK demo seed > "$LOGS/seed.log" 2>&1
     $FLASK documents authority > /dev/null  # once, before several processes could race to make it
@@ -102,9 +120,8 @@ EOF
     i=0
     while [ $i -lt "$count" ]; do
         port=$((FIRST_PORT + i))
-        EXAMHALL_PORT=$port nohup "$PY" wsgi.py > "$LOGS/server-$port.log" 2>&1 &
-        echo $! > "$PIDS/server-$port.pid"
-        servers="$servers    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;\n"
+        start_server "$port"
+        servers="$servers    server 127.0.0.1:$port max_fails=0;\n"
         i=$((i + 1))
     done
     nohup $FLASK documents worker > "$LOGS/documents-worker.log" 2>&1 &
@@ -112,7 +129,7 @@ EOF
 
     # The operator's site, with this machine's ports, servers and certificate.
     awk -v servers="$servers" '
-        /server 127\.0\.0\.1:[0-9]+ max_fails/ { if (!done) { printf "%s", servers; done = 1 } next }
+        /server 127\.0\.0\.1:[0-9]+ max_fails=0;/ { if (!done) { printf "%s", servers; done = 1 } next }
         /listen \[::\]/ { next }
         { print }' deploy/nginx/examhall.conf \
     | sed -e "s#/etc/ssl/examhall#$DIR/tls#" -e "s/listen 80;/listen $HTTP_PORT;/" \
@@ -160,6 +177,7 @@ EOF
 
 case "${1:-}" in
     start) start "${2:-3}" ;;
+    restart) restart "${2:?which server port}" ;;
     stop) stop ;;
-    *) echo "usage: $0 start [N] | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start [N] | restart PORT | stop" >&2; exit 2 ;;
 esac

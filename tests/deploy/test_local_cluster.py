@@ -4,35 +4,17 @@ the websocket, and each browser kept on one server by its cookie; the stop ends 
 by its pid."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
-import sqlalchemy as sa
-
-from tests import services
-from tests.conftest import POSTGRES_SERVER, TEST_DATABASE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "local" / "cluster.sh"
 DEMO_PASSWORD = "examhall-demo"
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def _alive(pid: int) -> bool:
@@ -57,42 +39,9 @@ def _login(base: str, employee_no: str, certificate: Path) -> requests.Session:
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    if TEST_DATABASE != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass of `make test` (the cluster's database)")
-    if shutil.which("nginx") is None and not os.access("/usr/sbin/nginx", os.X_OK):
-        services.require("nginx", "is not installed (Debian: apt-get install nginx-light)")
-    redis = services.redis_url(0).rsplit("/", 1)[0]
-    database = sa.make_url(POSTGRES_SERVER).set(database=f"examhall_cluster_{uuid.uuid4().hex[:8]}")
-    first, second, https, http = _free_ports(4)
-    if second != first + 1:
-        first, second = _free_port_pair()
-    env = {**os.environ, "CLUSTER_DIR": str(tmp_path / "cluster"), "CLUSTER_REDIS_URL": redis,
-           "CLUSTER_DATABASE_URL": database.render_as_string(hide_password=False),
-           "CLUSTER_FIRST_PORT": str(first), "CLUSTER_HTTPS_PORT": str(https), "CLUSTER_HTTP_PORT": str(http)}
-    started = subprocess.run([str(SCRIPT), "start", "2"], env=env, capture_output=True, text=True, timeout=300)
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr
-        yield {"base": f"https://127.0.0.1:{https}", "dir": tmp_path / "cluster", "ports": (first, second),
-               "env": env}
-    finally:
-        subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, text=True, timeout=120)
-        admin = sa.create_engine(database.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'drop database if exists "{database.database}" with (force)'))
-        admin.dispose()
-
-
-def _free_port_pair() -> tuple[int, int]:
-    for _ in range(50):
-        (port,) = _free_ports(1)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port, port + 1
-    raise AssertionError("no two free neighbouring ports")
+def cluster(start_cluster):
+    started = start_cluster(2)
+    return {"base": started.base, "dir": started.dir, "ports": tuple(started.ports), "env": started.env}
 
 
 def test_the_local_cluster_serves_through_nginx_and_stops_by_pid(cluster):
