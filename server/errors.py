@@ -60,6 +60,11 @@ def _render(status: int, code: str | None = None, message: str | None = None):
         return message, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def error_response(status: int, code: str, message: str):
+    """An error as the page (or the API's JSON) says it, for a check that answers by itself."""
+    return _render(status, code, message)
+
+
 def _handle_http(exc: HTTPException):
     if isinstance(exc, CSRFError):
         return _render(400, "csrf", _("This form has expired. Reload the page and try again."))

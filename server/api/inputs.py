@@ -1,13 +1,14 @@
-"""Text the API refuses wherever it appears: a NUL character.  PostgreSQL cannot store or even
-compare it, so one in any query parameter, form field or JSON string would otherwise end as a
-database error (a 500) wherever it reached a query.  Checked once, before any API view runs."""
+"""Text refused wherever it appears: a NUL character.  PostgreSQL cannot store or even compare
+it, so one in any query parameter, form field or JSON string would otherwise end as a database
+error (a 500) wherever it reached a query (a NUL typed into the login form did).  Checked once,
+before any view runs: the API answers in its JSON error shape, pages with the error page."""
 from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import gettext as _
 
 from server.access import is_api_request
-from server.errors import json_error
+from server.errors import error_response, json_error
 
 
 def _nul_in(value, path: str) -> str | None:
@@ -30,8 +31,6 @@ def _nul_in(value, path: str) -> str | None:
 
 
 def refuse_nul():
-    if not is_api_request():
-        return None
     found = None
     for source in (request.args, request.form):
         for name, values in source.lists():
@@ -40,8 +39,10 @@ def refuse_nul():
         found = _nul_in(request.get_json(silent=True), "")
     if found is None:
         return None
-    return json_error(400, "invalid", _("%(field)s contains a NUL character; remove it and send again.",
-                                        field=found), found)
+    message = _("%(field)s contains a NUL character; remove it and send again.", field=found)
+    if is_api_request():
+        return json_error(400, "invalid", message, found)
+    return error_response(400, "invalid", message)
 
 
 def init_app(app: Flask) -> None:

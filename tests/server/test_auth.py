@@ -283,3 +283,14 @@ def test_common_passwords_and_the_persons_own_details_are_refused(client, auth, 
                                                "confirm": "lantern river cobalt"}).location == "/"
     assert passwords.verify_password(fresh(db.session.scalar(
         db.select(User).where(User.employee_no == "E20417"))).password_hash, "lantern river cobalt")
+
+
+def test_a_nul_typed_into_a_form_is_refused_with_a_message_not_a_server_error(client, auth, people):
+    """PostgreSQL cannot hold a NUL: the login form with one answered 500 there."""
+    for form in ({"employee_no": "J100\x00", "password": PASSWORD}, {"employee_no": "J100", "password": "x\x00"}):
+        response = client.submit("/login", form)
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert "NUL" in response.get_data(as_text=True)
+    assert client.get("/bank/?q=%00").status_code == 302  # who may ask is checked first
+    auth.login("J100")
+    assert client.get("/bank/?q=%00").status_code == 400
