@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
@@ -19,7 +19,15 @@ from server.bank import formats, operations
 from server.bank.exports import GIFT, XLSX, export_bank
 from server.bank.models import Question, QuestionBank
 from server.bank.report import import_report, parse_report, upload_error_report
-from server.bank.util import bank_by_name, may_manage_bank, may_use_bank, questions_query, visible_banks
+from server.bank.util import (
+    bank_by_name,
+    bank_for,
+    may_manage_bank,
+    may_use_bank,
+    question_for,
+    questions_query,
+    visible_banks,
+)
 from server.branches.operations import clean_code
 from server.branches.util import branch_by_code
 from server.database import commit, rollback
@@ -213,20 +221,11 @@ class QuestionVersions(Schema):
 
 
 def _bank(bank_id: int, manage: bool = False) -> QuestionBank:
-    bank = db.session.get(QuestionBank, bank_id)
-    if bank is None or not may_use_bank(current_user, bank):
-        abort(404)
-    if manage and not may_manage_bank(current_user, bank):
-        abort(403)
-    return bank
+    return bank_for(current_user, bank_id, manage)
 
 
 def _question(question_id: int, manage: bool = False) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    _bank(question.bank_id, manage)
-    return question
+    return question_for(current_user, question_id, manage)
 
 
 def _question_input(data: dict) -> operations.QuestionInput:

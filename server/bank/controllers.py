@@ -19,8 +19,9 @@ from server.bank.forms import BankForm, ImportCommitForm, ImportUploadForm, Ques
 from server.bank.models import Question, QuestionBank
 from server.bank.report import import_report, parse_report
 from server.bank.util import (
+    bank_for,
     may_manage_bank,
-    may_use_bank,
+    question_for,
     questions_query,
     tags_in_use,
     type_counts,
@@ -40,20 +41,11 @@ LETTER_FIELDS = {letter: f"option_{letter.lower()}" for letter in "ABCDEF"}
 
 
 def _bank(bank_id: int, manage: bool = False) -> QuestionBank:
-    bank = db.session.get(QuestionBank, bank_id)
-    if bank is None or not may_use_bank(current_user, bank):
-        abort(404)
-    if manage and not may_manage_bank(current_user, bank):
-        abort(403)
-    return bank
+    return bank_for(current_user, bank_id, manage)
 
 
 def _question(question_id: int, manage: bool = False) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    _bank(question.bank_id, manage)
-    return question
+    return question_for(current_user, question_id, manage)
 
 
 def _branch_choices():

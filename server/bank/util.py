@@ -73,3 +73,27 @@ def type_counts(bank: QuestionBank) -> dict[str, int]:
             Question.bank_id == bank.id, Question.is_current.is_(True), Question.retired.is_(False)
         ).group_by(Question.type)).all()
     return {"judge": 0, "single": 0, "multi": 0, **dict(rows)}
+
+
+def bank_for(user: User, bank_id: int, manage: bool = False) -> QuestionBank:
+    """The bank ``user`` may use (404 otherwise, never saying whether it exists), and, with
+    ``manage``, change (403: it was shared from a branch above)."""
+    from flask import abort
+
+    bank = db.session.get(QuestionBank, bank_id)
+    if bank is None or not may_use_bank(user, bank):
+        abort(404)
+    if manage and not may_manage_bank(user, bank):
+        abort(403)
+    return bank
+
+
+def question_for(user: User, question_id: int, manage: bool = False) -> Question:
+    """A question of a bank ``user`` may use (and, with ``manage``, change): as bank_for."""
+    from flask import abort
+
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    bank_for(user, question.bank_id, manage)
+    return question
