@@ -22,6 +22,7 @@ ERROR_MESSAGES = {
     "not_paused": _l("The exam is not paused."),
     "not_running": _l("The exam is not running."),
     "not_timed": _l("This exam is paced by the invigilator: there is no paper to hand in."),
+    "out_of_scope": _l("Your exam ticket opens another exam only. Sign in with your password for this one."),
     "paused": _l("The exam is paused."),
     "rate_limited": _l("Too many failed attempts. Wait a minute and try again."),
     "removed": _l("The invigilator has removed you from this exam."),
