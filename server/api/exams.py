@@ -4,11 +4,10 @@ access as the pages do (branch scope; another branch's object is 404), calls the
 pages call, commits once, and answers through the schema that documents it."""
 from __future__ import annotations
 
-import io
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
@@ -24,8 +23,7 @@ from server.bank.models import Question, QuestionBank
 from server.bank.util import may_use_bank
 from server.database import commit, rollback
 from server.documents import operations as documents
-from server.documents.controllers import download_name, may_download
-from server.documents.models import IssuedDocument
+from server.documents.controllers import document_pdf
 from server.documents.util import session_documents
 from server.errors import OperationError, json_error
 from server.exams import operations as exams
@@ -286,8 +284,4 @@ def session_document_list(session_id: int):
 @operation("Download a document (staff in scope, or the trainee it was issued to)", tag="documents",
            responses={200: "application/pdf"})
 def download_document(document_id: int):
-    document = db.session.get(IssuedDocument, document_id)
-    if document is None or not may_download(document):
-        abort(404)
-    return send_file(io.BytesIO(document.content), mimetype="application/pdf", as_attachment=True,
-                     download_name=download_name(document))
+    return document_pdf(document_id)

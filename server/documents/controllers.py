@@ -206,6 +206,12 @@ def may_download(document: IssuedDocument) -> bool:
 @signed_in
 @no_store
 def download(document_id: int):
+    return document_pdf(document_id)
+
+
+def document_pdf(document_id: int):
+    """The document as a PDF download for whoever may have it (404 for anyone else); the page
+    and the API answer with this."""
     document = db.session.get(IssuedDocument, document_id)
     if document is None or not may_download(document):
         abort(404)
