@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from grading import Outcome, QuestionType
 from live.clock import iso
 from server.exams.models import Answer, LiveSession, Participant, SessionQuestion, SessionStatus
+from server.exams.results import present_ranks
 from server.extensions import db
 from server.papers import draw
 from server.papers.models import ShowKey
@@ -52,12 +53,33 @@ def revealed(question: SessionQuestion, participant: Participant | None, counts:
     return payload
 
 
-def question_result(question: SessionQuestion, participant: Participant, answer: Answer | None) -> dict:
+def ranks(session: LiveSession):
+    """Each trainee's rank among those present, ``{"rank", "of"}``; None for every trainee when
+    the session does not show trainees their rank (then no payload carries one).  The totals are
+    read in one query the first time it is asked."""
+    session_id, shown, loaded = session.id, session.show_ranks, None
+
+    def build(participant: Participant) -> dict | None:
+        nonlocal loaded
+        if not shown:
+            return None
+        if loaded is None:
+            loaded = present_ranks(session_id)
+        return {"rank": loaded[participant.id], "of": len(loaded)} if participant.id in loaded else None
+
+    return build
+
+
+def question_result(question: SessionQuestion, participant: Participant, answer: Answer | None,
+                    rank: dict | None = None) -> dict:
     """How this trainee did on a closed question: right, partly right, wrong or unanswered, the
-    points it won and the running total (knowledge points).  Only for a closed question whose key
-    the paper shows after each question."""
-    return {"question_id": question.id, "outcome": answer.outcome if answer else Outcome.UNANSWERED,
-            "points": str(answer.points if answer else 0), "total": str(participant.total)}
+    points it won, the running total (knowledge points) and, when the paper shows ranks, her
+    rank.  Only for a closed question whose key the paper shows after each question."""
+    result = {"question_id": question.id, "outcome": answer.outcome if answer else Outcome.UNANSWERED,
+              "points": str(answer.points if answer else 0), "total": str(participant.total)}
+    if rank:
+        result["rank"] = rank
+    return result
 
 
 def question_results(question: SessionQuestion):
@@ -65,6 +87,7 @@ def question_results(question: SessionQuestion):
     others), the answers read in one query the first time it is asked."""
     answers: dict[int, Answer] = {}
     loaded = False
+    rank = ranks(question.session)
 
     def build(participant: Participant) -> dict | None:
         nonlocal loaded
@@ -74,7 +97,7 @@ def question_results(question: SessionQuestion):
             answers.update((a.participant_id, a) for a in db.session.scalars(
                 sa.select(Answer).where(Answer.session_question_id == question.id)))
             loaded = True
-        return question_result(question, participant, answers.get(participant.id))
+        return question_result(question, participant, answers.get(participant.id), rank(participant))
 
     return build
 
@@ -100,16 +123,23 @@ def summaries(session: LiveSession):
     return build
 
 
+def score(participant: Participant, rank: dict | None) -> dict:
+    """A trainee's final score and pass or fail, with her rank when the paper shows ranks."""
+    result = {"total": str(participant.total), "passed": participant.passed}
+    if rank:
+        result["rank"] = rank
+    return result
+
+
 def ended(session: LiveSession):
-    """The ``ended`` payload for each trainee: score and pass or fail, and, when the paper shows
-    keys at all, the per-question outcomes."""
-    summary = summaries(session)
+    """The ``ended`` payload for each trainee: score and pass or fail (and rank, when the paper
+    shows ranks), and, when the paper shows keys at all, the per-question outcomes."""
+    summary, rank = summaries(session), ranks(session)
 
     def build(participant: Participant) -> dict:
         if session.show_key == ShowKey.NEVER:
             return {}
-        return {"score": {"total": str(participant.total), "passed": participant.passed},
-                "summary": summary(participant)}
+        return {"score": score(participant, rank(participant)), "summary": summary(participant)}
 
     return build
 
@@ -149,13 +179,13 @@ def trainee_state(session: LiveSession, participant: Participant, now: datetime)
             if question.id in participant.question_order:
                 answer = db.session.scalar(sa.select(Answer).where(
                     Answer.participant_id == participant.id, Answer.session_question_id == question.id))
-                state["result"] = question_result(question, participant, answer)
+                state["result"] = question_result(question, participant, answer, ranks(session)(participant))
     elif in_progress and not session.paced:
         state["questions"] = [question_for_trainee(by_id[i], participant) for i in participant.question_order]
         state["deadline"] = iso(session.deadline_at)
         state["remaining"] = remaining(session.deadline_at, now, session, participant.extra_seconds)
     if session.status == SessionStatus.ENDED:
-        state["score"] = {"total": str(participant.total), "passed": participant.passed}
+        state["score"] = score(participant, ranks(session)(participant))
         if session.show_key != ShowKey.NEVER:
             state["summary"] = summaries(session)(participant)
     return state

@@ -90,6 +90,7 @@ def _paper_json(paper: Paper) -> dict:
             "shuffle_questions": paper.shuffle_questions, "shuffle_options": paper.shuffle_options,
             "show_key": paper.show_key, "speed_bonus_points": _dec(paper.speed_bonus_points),
             "speed_bonus_seconds": paper.speed_bonus_seconds, "tab_switch_limit": paper.tab_switch_limit,
+            "show_ranks": paper.show_ranks, "name_privacy": paper.name_privacy,
             "question_ids": [q.question_id for q in sorted(paper.questions, key=lambda q: q.position)],
             "rules": [{"type": r.type, "count": r.count, "bank_id": r.bank_id, "tag": r.tag}
                       for r in sorted(paper.rules, key=lambda r: r.position)],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grading import MultiRule, QuestionType
-from server.papers.models import Selection, ShowKey
+from server.papers.models import NamePrivacy, Selection, ShowKey
 from server.types import MAX_ROW_ID
 from server.vocabulary import Pacing, SessionStatus
 
@@ -42,6 +42,8 @@ class PaperSettingsIn(Schema):
     speed_bonus_points = Decimal(load_default=None, allow_none=True)
     speed_bonus_seconds = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3600))
     tab_switch_limit = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100))
+    show_ranks = fields.Boolean(load_default=False)
+    name_privacy = fields.String(load_default=NamePrivacy.MASKED.value, validate=_choice(NamePrivacy))
 
 
 class DrawRuleIn(Schema):
@@ -91,6 +93,8 @@ class PaperOut(Schema):
     speed_bonus_points = Decimal(required=True, allow_none=True)
     speed_bonus_seconds = fields.Integer(required=True, allow_none=True)
     tab_switch_limit = fields.Integer(required=True, allow_none=True)
+    show_ranks = fields.Boolean(required=True)
+    name_privacy = fields.String(required=True)
     question_ids = fields.List(fields.Integer(), required=True)
     rules = fields.List(fields.Nested(DrawRuleOut), required=True)
     created_at = When(required=True)

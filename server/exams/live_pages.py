@@ -14,7 +14,7 @@ from flask_login import current_user
 from server.access import roles, signed_in
 from server.exams.models import LiveSession, Participant, SessionStatus
 from server.exams.results import session_results
-from server.exams.util import managed_session, mask_name, outline
+from server.exams.util import managed_session, outline, public_name
 from server.extensions import db, limiter
 from server.models import Role, User
 
@@ -74,17 +74,20 @@ def dashboard(session_id: int):
 @roles(*STAFF)
 def projector(session_id: int):
     session = _staff_session(session_id)
-    # The room sees names masked (张*丰): the projector is a public screen.
-    people = db.session.execute(sa.select(Participant.id, User.name).join(User, User.id == Participant.user_id)
+    # The projector is a public screen: names as the session's privacy setting says (masked by default).
+    people = db.session.execute(sa.select(Participant.id, User.name, User.employee_no)
+                                .join(User, User.id == Participant.user_id)
                                 .where(Participant.session_id == session.id, Participant.removed.is_(False)))
-    names = {str(pid): mask_name(name) for pid, name in people}
+    names = {str(pid): public_name(name, number, session.name_privacy) for pid, name, number in people}
     final = None
     if session.status == SessionStatus.ENDED:
         results = session_results(session)
         final = {"pass_rate": results.pass_rate, "sitting": len(results.sitting), "passed": sum(
-            r.passed for r in results.sitting), "top": [r for r in results.sitting if r.rank is not None][:10]}
+            r.passed for r in results.sitting), "top": [
+            (r.rank, public_name(r.name, r.employee_no, session.name_privacy), r.total)
+            for r in results.sitting if r.rank is not None][:10]}
     return render_template("live/projector.html", session=session, join_link=join_url(session), names=names,
-                           final=final, outline=outline(session), mask_name=mask_name)
+                           final=final, outline=outline(session))
 
 
 @bp.route("/sessions/<int:session_id>/qr.svg")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grading import MultiRule, Outcome, QuestionType, Void
 from server.extensions import db
 from server.models import Branch, User, utcnow
-from server.papers.models import Paper, Selection, ShowKey
+from server.papers.models import NamePrivacy, Paper, Selection, ShowKey
 from server.types import Points, one_of
 from server.vocabulary import Pacing, SessionStatus
 
@@ -21,8 +21,9 @@ DEFAULT_PAPER_SECONDS = 1800
 
 class LiveSession(db.Model):
     """One sitting of a paper.  Every paper setting the session uses (scoring, shuffles, how
-    questions are chosen, timings, when keys are shown) is copied into it at creation: a session
-    never reads its paper's settings again, and questions are frozen when it starts."""
+    questions are chosen, timings, when keys and ranks are shown, how the projector names people)
+    is copied into it at creation: a session never reads its paper's settings again, and
+    questions are frozen when it starts."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_id: Mapped[int] = mapped_column(sa.ForeignKey("paper.id"), index=True)
@@ -62,6 +63,8 @@ class LiveSession(db.Model):
     question_seconds: Mapped[int | None]
     paper_seconds: Mapped[int | None]
     tab_switch_limit: Mapped[int | None]
+    show_ranks: Mapped[bool] = mapped_column(default=False)
+    name_privacy: Mapped[str] = mapped_column(sa.String(8), default=NamePrivacy.MASKED)
 
     paper: Mapped[Paper] = relationship(back_populates="sessions")
     branch: Mapped[Branch] = relationship()
@@ -75,6 +78,7 @@ class LiveSession(db.Model):
         one_of("selection", Selection, "selection_known"),
         one_of("multi_rule", MultiRule, "rule_known"),
         one_of("show_key", ShowKey, "show_key_known"),
+        one_of("name_privacy", NamePrivacy, "name_privacy_known"),
     )
 
     @property

@@ -69,7 +69,8 @@ def create_session(actor: User, paper: Paper, title: str, pacing: str, roster: l
         speed_bonus_points=paper.speed_bonus_points, speed_bonus_seconds=paper.speed_bonus_seconds,
         show_key=paper.show_key, selection=paper.selection, shuffle_questions=paper.shuffle_questions,
         shuffle_options=paper.shuffle_options, question_seconds=paper.question_seconds or 30,
-        paper_seconds=paper.paper_seconds or 1800, tab_switch_limit=paper.tab_switch_limit)
+        paper_seconds=paper.paper_seconds or 1800, tab_switch_limit=paper.tab_switch_limit,
+        show_ranks=paper.show_ranks, name_privacy=paper.name_privacy)
     db.session.add(session)
     db.session.flush()
     for user in {u.id: u for u in roster}.values():

@@ -211,6 +211,14 @@ def participant_row(session: LiveSession, participant_id: int) -> ResultRow | No
     return _row(session, list(session.questions), p, ahead + 1)
 
 
+def present_ranks(session_id: int) -> dict[int, int]:
+    """Every participant's rank among those present (sitting: not removed, not absent), ranked as
+    the results table ranks them, from one query of the totals."""
+    totals = dict(db.session.execute(sa.select(Participant.id, Participant.total).where(
+        Participant.session_id == session_id, Participant.removed.is_(False), sat_exam())).all())
+    return competition_ranks(totals)
+
+
 @dataclass
 class SheetLine:
     position: int

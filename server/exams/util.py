@@ -12,7 +12,7 @@ from server.access import in_scope, may_manage, within_scope
 from server.exams.models import DEFAULT_PAPER_SECONDS, DEFAULT_QUESTION_SECONDS, LiveSession, Participant
 from server.extensions import db
 from server.models import Branch, Role, User
-from server.papers.models import Selection
+from server.papers.models import NamePrivacy, Selection
 
 
 def mask_name(name: str) -> str:
@@ -22,6 +22,16 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def public_name(name: str, employee_no: str, privacy: str) -> str:
+    """How a public screen (the projector) names a trainee, as the session's frozen setting says:
+    the full name, masked (张*丰, the default) or the employee number alone."""
+    if privacy == NamePrivacy.FULL:
+        return name
+    if privacy == NamePrivacy.NUMBER:
+        return employee_no
+    return mask_name(name)
 
 
 def may_manage_session(user: User, session: LiveSession) -> bool:

@@ -38,6 +38,7 @@ def _settings(form: PaperForm) -> operations.PaperSettings:
         paper_seconds=form.paper_seconds.data * 60 if form.paper_seconds.data else None,
         shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
         show_key=form.show_key.data, tab_switch_limit=form.tab_switch_limit.data,
+        show_ranks=form.show_ranks.data, name_privacy=form.name_privacy.data,
         speed_bonus_points=str(form.speed_bonus_points.data) if form.speed_bonus_points.data else None,
         speed_bonus_seconds=form.speed_bonus_seconds.data)
 

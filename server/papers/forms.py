@@ -15,6 +15,11 @@ SHOW_KEY = [
     SelectChoice("after_question", _l("After each question closes")),
     SelectChoice("never", _l("Never")),
 ]
+NAME_PRIVACY = [
+    SelectChoice("masked", _l("Masked: 张*丰")),
+    SelectChoice("full", _l("Full name: 张三丰")),
+    SelectChoice("number", _l("Employee number only")),
+]
 SELECTIONS = [SelectChoice("fixed", _l("Fixed list of questions")), SelectChoice("draw", _l("Draw by rules"))]
 
 
@@ -37,6 +42,8 @@ class PaperForm(FlaskForm):
     shuffle_questions = BooleanField(_l("Shuffle question order per trainee"))
     shuffle_options = BooleanField(_l("Shuffle option order per trainee"))
     show_key = SelectField(_l("Trainees see the key"), choices=SHOW_KEY)
+    show_ranks = BooleanField(_l("Trainees see their rank among those present"))
+    name_privacy = SelectField(_l("Names on the projector"), choices=NAME_PRIVACY, default="masked")
     speed_bonus_points = DecimalField(_l("Speed bonus: extra points for an immediate correct answer (blank: off)"),
                                       places=2, validators=[Optional(), NumberRange(0, 100)])
     speed_bonus_seconds = IntegerField(_l("Speed bonus falls to 0 after this many seconds"),

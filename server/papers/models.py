@@ -34,6 +34,15 @@ class ShowKey(StrEnum):
     AFTER_EXAM = "after_exam"
 
 
+class NamePrivacy(StrEnum):
+    """How public screens (the projector) name trainees: the room may include people who
+    should not learn a colleague's full name and score together."""
+
+    FULL = "full"  # 张三丰
+    MASKED = "masked"  # 张*丰
+    NUMBER = "number"  # the employee number only
+
+
 class Paper(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -55,6 +64,8 @@ class Paper(db.Model):
     speed_bonus_points: Mapped[Decimal | None] = mapped_column(Points)
     speed_bonus_seconds: Mapped[int | None]
     tab_switch_limit: Mapped[int | None]
+    show_ranks: Mapped[bool] = mapped_column(default=False)  # trainees see their own rank
+    name_privacy: Mapped[str] = mapped_column(sa.String(8), default=NamePrivacy.MASKED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     branch: Mapped[Branch] = relationship()
@@ -69,6 +80,7 @@ class Paper(db.Model):
         one_of("selection", Selection, "selection_known"),
         one_of("multi_rule", MultiRule, "rule_known"),
         one_of("show_key", ShowKey, "show_key_known"),
+        one_of("name_privacy", NamePrivacy, "name_privacy_known"),
     )
 
     def points_for(self, qtype: str) -> Decimal:

@@ -14,7 +14,7 @@ from server.bank.models import Question, QuestionBank
 from server.errors import OperationError
 from server.extensions import db
 from server.models import Branch, User
-from server.papers.models import Paper, PaperQuestion, PaperRule, Selection, ShowKey
+from server.papers.models import NamePrivacy, Paper, PaperQuestion, PaperRule, Selection, ShowKey
 from server.papers.util import rule_pool
 from server.vocabulary import SessionStatus
 
@@ -37,6 +37,8 @@ class PaperSettings:
     speed_bonus_points: str | None = None
     speed_bonus_seconds: int | None = None
     tab_switch_limit: int | None = None
+    show_ranks: bool = False
+    name_privacy: str = NamePrivacy.MASKED
 
 
 def _decimal(value, field: str, low: Decimal, high: Decimal) -> Decimal:
@@ -59,6 +61,8 @@ def _apply(paper: Paper, settings: PaperSettings) -> None:
         raise OperationError(_("Choose a multiple-choice rule."), field="multi_rule")
     if settings.show_key not in tuple(ShowKey):
         raise OperationError(_("Choose when trainees see the key."), field="show_key")
+    if settings.name_privacy not in tuple(NamePrivacy):
+        raise OperationError(_("Choose how the projector shows names."), field="name_privacy")
     if paper.id is not None:
         points_change = any(getattr(paper, f"points_{t}") != _points(getattr(settings, f"points_{t}"))
                             for t in QuestionType)
@@ -79,6 +83,7 @@ def _apply(paper: Paper, settings: PaperSettings) -> None:
         setattr(paper, field, int(value) if value not in (None, "") else None)
     paper.shuffle_questions = bool(settings.shuffle_questions)
     paper.shuffle_options = bool(settings.shuffle_options)
+    paper.show_ranks, paper.name_privacy = bool(settings.show_ranks), settings.name_privacy
     paper.speed_bonus_points = (_decimal(settings.speed_bonus_points, "speed_bonus_points", Decimal(0),
                                          Decimal(100)) if settings.speed_bonus_points else None)
     if paper.speed_bonus_points and not paper.speed_bonus_seconds:

@@ -277,6 +277,7 @@
         var verdict = state.score.passed === null ? "" : " · " + (state.score.passed ? T.passed : T.failed);
         body.appendChild(el("p", { "class": "final-score" + (state.score.passed ? " passed" : " failed"),
           text: T.score + ": " + Number(state.score.total) + verdict }));
+        if (state.score.rank) { body.appendChild(rankLine("p", state.score.rank, "final-rank")); }
       }
       if (state.summary) { body.appendChild(summaryGrid(state.summary)); }
       body.appendChild(el("p", {}, [el("a", { "class": "button primary", href: "/my/results/" + state.participant_id,
@@ -329,9 +330,14 @@
     });
   }
   function feedback(result) {
-    return el("div", { "class": "feedback outcome-" + result.outcome, id: "feedback", role: "status" }, [
-      el("strong", { text: MARKS[result.outcome] + " " + T["outcome_" + result.outcome] }),
-      el("span", { text: fmt(T.points_won, { points: Number(result.points), total: Number(result.total) }) })]);
+    var parts = [el("strong", { text: MARKS[result.outcome] + " " + T["outcome_" + result.outcome] }),
+      el("span", { text: fmt(T.points_won, { points: Number(result.points), total: Number(result.total) }) })];
+    if (result.rank) { parts.push(rankLine("span", result.rank, "feedback-rank")); }
+    return el("div", { "class": "feedback outcome-" + result.outcome, id: "feedback", role: "status" }, parts);
+  }
+  // Only when the paper shows ranks does the server send one (among those present).
+  function rankLine(tag, rank, id) {
+    return el(tag, { "class": "rank-line", id: id, text: fmt(T.rank_of, { rank: rank.rank, of: rank.of }) });
   }
   function summaryGrid(summary) {
     var grid = el("ol", { "class": "summary-grid", id: "summary", "aria-label": T.summary_heading });

@@ -1,7 +1,8 @@
 // The projector view: the room's main screen.  It watches the session like the dashboard does
 // (an invigilator's connection; the server checks who may) and shows only what the room may
 // see: never a key while a question is open, and the key only when the paper shows it after
-// each question.  Names come masked from the page (projector-names).  Protocol: docs/protocol.md.
+// each question.  Names come from the page (projector-names) as the paper's privacy setting
+// shows them.  Protocol: docs/protocol.md.
 (function () {
   "use strict";
   var root = document.getElementById("projector");

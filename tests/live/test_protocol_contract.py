@@ -223,11 +223,11 @@ def exam(app, bank, fixed_paper, people, make_trainees):
     numbers = itertools.count()
 
     def build(mode: str, show_key: str, trainees: int = 3, shuffle: bool = False, draw: bool = False,
-              tab_switch_limit: int | None = None, explanation: str | None = None):
+              tab_switch_limit: int | None = None, explanation: str | None = None, ranks: bool = False):
         paper = fixed_paper
         paper.show_key, paper.question_seconds, paper.paper_seconds = show_key, 20, 600
         paper.shuffle_questions = paper.shuffle_options = shuffle
-        paper.tab_switch_limit = tab_switch_limit
+        paper.tab_switch_limit, paper.show_ranks = tab_switch_limit, ranks
         if explanation:
             paper.questions[0].question.explanation = explanation
         if draw:
@@ -497,8 +497,9 @@ def test_a_timed_paper_that_never_shows_results(exam, trainee, staff, clock):
 
 def test_a_paced_session_of_a_drawn_paper(exam, trainee, staff, clock):
     """Each trainee draws one question of each type; the session opens every drawn question
-    in turn, so a trainee may be shown one that is not in their paper (position null)."""
-    session, roster = exam("paced", "after_question", trainees=3, draw=True)
+    in turn, so a trainee may be shown one that is not in their paper (position null).  The
+    paper shows ranks: each result and the end carry the trainee's rank."""
+    session, roster = exam("paced", "after_question", trainees=3, draw=True, ranks=True)
     invigilator = staff("J100")
     ok(invigilator.call("watch", {"session_id": session.id}))
     parties = [trainee(number) for number in roster]

@@ -41,6 +41,27 @@ def test_an_invigilator_builds_a_paper_and_creates_a_session(client, auth, peopl
     assert session.join_code in client.get(f"/sessions/{session.id}").get_data(as_text=True)
 
 
+def test_the_paper_form_sets_ranks_and_name_privacy_which_a_session_keeps(client, auth, people, fixed_paper):
+    """Masked names and no ranks unless the paper says otherwise; a session made from the paper
+    keeps what it said then, whatever the paper says later."""
+    assert (fixed_paper.show_ranks, fixed_paper.name_privacy) == (False, "masked")
+    auth.login("J100")
+    form = client.get(f"/papers/{fixed_paper.id}/settings").get_data(as_text=True)
+    assert "投屏上的姓名" in form and "考生可看到自己在在场考生中的名次" in form
+    fields = {"name": fixed_paper.name, "selection": "fixed", "points_judge": "1", "points_single": "2",
+              "points_multi": "3", "multi_rule": "partial", "pass_percent": "60", "show_key": "after_exam"}
+    client.submit(f"/papers/{fixed_paper.id}/settings", {**fields, "show_ranks": "y", "name_privacy": "number"})
+    db.session.refresh(fixed_paper)
+    assert (fixed_paper.show_ranks, fixed_paper.name_privacy) == (True, "number")
+    session = exams.create_session(people["inv_bj"], fixed_paper, "", "paced", [])
+    db.session.commit()
+    client.submit(f"/papers/{fixed_paper.id}/settings", {**fields, "name_privacy": "full"})
+    db.session.refresh(fixed_paper)
+    db.session.refresh(session)
+    assert (fixed_paper.show_ranks, fixed_paper.name_privacy) == (False, "full")
+    assert (session.show_ranks, session.name_privacy) == (True, "number")
+
+
 def test_paper_settings_are_validated(client, auth, people):
     auth.login("J100")
     page = client.submit("/papers/new", {"name": "", "selection": "fixed", "points_judge": "0", "points_single": "2",
