@@ -39,7 +39,7 @@ from server.database import commit, rollback
 from server.documents import operations, pdf
 from server.documents.identity import signer_spec
 from server.documents.models import DocumentKind, IssuedDocument
-from server.documents.util import documents_with_content, participant_documents, session_documents
+from server.documents.util import documents_with_content, participant_documents, replacement, session_documents
 from server.errors import OperationError
 from server.exams.models import SessionStatus
 from server.exams.util import managed_session, mask_name, may_manage_session
@@ -71,6 +71,7 @@ class VerificationOut(Schema):
     issued_on = fields.String(required=True, allow_none=True)
     revoked_at = fields.String(required=True, allow_none=True)
     revoked_reason = fields.String(required=True, allow_none=True)
+    replaced_by = fields.String(required=True, allow_none=True)  # the verification code of its replacement
     sha256 = fields.String(required=True, allow_none=True)
 
 
@@ -262,6 +263,7 @@ def verification(document: IssuedDocument | None, code: str) -> dict:
         "revoked_at": (document.revoked_at.isoformat(timespec="seconds") + "Z"
                        if document and document.revoked else None),
         "revoked_reason": _revocation_text(document) if document and document.revoked else None,
+        "replaced_by": _replacement_code(document),
         "sha256": document.sha256 if document else None,
     }
 
@@ -275,6 +277,11 @@ def _page_dates(document: IssuedDocument | None) -> dict:
     if document.revoked:
         dates["revoked_on"] = format_date(pdf.local(document.revoked_at).date(), "long")
     return dates
+
+
+def _replacement_code(document: IssuedDocument | None) -> str | None:
+    new = replacement(document) if document else None
+    return new.code if new else None
 
 
 def _revocation_text(document: IssuedDocument) -> str:

@@ -29,3 +29,15 @@ def participant_documents(participant: Participant, include_revoked: bool = Fals
     if not include_revoked:
         query = query.where(IssuedDocument.revoked_at.is_(None))
     return list(db.session.scalars(query.order_by(IssuedDocument.kind, IssuedDocument.version)))
+
+
+def replacement(document: IssuedDocument) -> IssuedDocument | None:
+    """The document issued in place of a revoked one: the same kind, for the same participant of
+    the same session, a later version, not itself revoked.  None while there is none."""
+    if not document.revoked:
+        return None
+    participant = (IssuedDocument.participant_id.is_(None) if document.participant_id is None
+                   else IssuedDocument.participant_id == document.participant_id)
+    return db.session.scalar(sa.select(IssuedDocument).where(
+        IssuedDocument.session_id == document.session_id, IssuedDocument.kind == document.kind, participant,
+        IssuedDocument.version > document.version, IssuedDocument.revoked_at.is_(None)))

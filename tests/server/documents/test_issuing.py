@@ -165,6 +165,13 @@ def test_a_regrade_supersedes_what_it_changed_and_issues_anew(issued, people, cl
         assert after[key].version == 2 and after[key].code != old.code
     assert after[("certificate", "S000")].summary["score"] == "10 / 12"
     assert documents.latest_job(issued).reason == "regrade"
+    # The superseded document's verification says when it was revoked and links to its replacement.
+    old, new = before[("certificate", "S000")], after[("certificate", "S000")]
+    page = client.get(f"/verify/{old.code}").get_data(as_text=True)
+    assert 'id="revoked"' in page and f'href="/verify/{new.code}"' in page
+    assert client.get(f"/api/v1/verify/{old.code}").get_json()["replaced_by"] == new.code
+    assert client.get(f"/api/v1/verify/{new.code}").get_json()["replaced_by"] is None
+    assert 'id="replacement"' not in client.get(f"/verify/{new.code}").get_data(as_text=True)
 
 
 def test_an_unchanged_certificate_survives_a_regrade_that_does_not_touch_it(issued, people):
