@@ -21,7 +21,14 @@ wsgi.py also tunes the runtime (the garbage collector's thresholds, gevent's gre
 tracking off); the bare server with the same settings is reported beside it, so a reader can
 tell the settings' share of the gain from the rest.
 
-Usage: python bench/live_bench.py [N ...]   (default 1000 5000 10000).  Prints JSON.
+Two processes: `--processes 2` adds a side "examhall_2_processes": two Examhall processes, one
+per core, on PostgreSQL (LIVE_BENCH_POSTGRES, default the test server; a database
+examhall_bench_live is made afresh) and the Redis message queue (LIVE_BENCH_REDIS), the trainees
+split over both by port (no nginx), the invigilator on the first; its ratios against one
+process and against the bare server are reported beside the others.  On a 2-core machine the
+load generator then shares the cores with the servers.
+
+Usage: python bench/live_bench.py [N ...] [--processes 2]   (default 1000 5000 10000).  Prints JSON.
 Profiling: LIVE_BENCH_ONLY=examhall (or any comma-separated choice of sides) runs only those;
 LIVE_BENCH_PROFILE=file records the first round of Examhall (or LIVE_BENCH_PROFILE_SIDE) with py-spy
 (LIVE_BENCH_PROFILE_PHASE=burst, the default, or fanout).
@@ -69,9 +76,22 @@ def _summary(latencies: list[float]) -> dict:
             "max_ms": round(max(ms), 1) if ms else None}
 
 
-def prepare(folder: str, count: int) -> tuple[str, int, str, list[str]]:
-    """A SQLite database with a head office, an invigilator, ``count`` trainees with API tokens,
-    and a paced session of the demo bank for all of them."""
+def _postgres_database() -> str:
+    """A fresh PostgreSQL database for the two-process side."""
+    import sqlalchemy as sa
+
+    server = os.environ.get("LIVE_BENCH_POSTGRES", "postgresql+psycopg://127.0.0.1:5432/test")
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS examhall_bench_live"))
+        connection.execute(sa.text("CREATE DATABASE examhall_bench_live"))
+    engine.dispose()
+    return sa.make_url(server).set(database="examhall_bench_live").render_as_string(hide_password=False)
+
+
+def prepare(folder: str, count: int, url: str | None = None) -> tuple[str, int, str, list[str]]:
+    """A SQLite database (or the PostgreSQL one at ``url``) with a head office, an invigilator,
+    ``count`` trainees with API tokens, and a paced session of the demo bank for all of them."""
     import hashlib
 
     import sqlalchemy as sa
@@ -80,7 +100,7 @@ def prepare(folder: str, count: int) -> tuple[str, int, str, list[str]]:
     from server.extensions import db
     from server.models import ApiToken, utcnow
 
-    with seeded_exam(folder, count, secrets.token_hex(8), 5, 600, "基准考试") as seeded:
+    with seeded_exam(folder, count, secrets.token_hex(8), 5, 600, "基准考试", url=url) as seeded:
         raw = {u.id: "exh_" + secrets.token_urlsafe(24) for u in [*seeded.users, seeded.staff]}
         expires = utcnow().replace(year=utcnow().year + 1)
         db.session.execute(sa.insert(ApiToken), [
@@ -90,11 +110,11 @@ def prepare(folder: str, count: int) -> tuple[str, int, str, list[str]]:
         return seeded.url, seeded.session.id, raw[seeded.staff.id], [raw[u.id] for u in seeded.users]
 
 
-def _start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
+def _start(command: list[str], env: dict, port: int, log: Path, core: int = 0) -> subprocess.Popen:
     import requests
 
     with log.open("w") as out:
-        process = subprocess.Popen(["taskset", "-c", "0", *command], cwd=ROOT, env=env, stdout=out,
+        process = subprocess.Popen(["taskset", "-c", str(core), *command], cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     for _ in range(200):
         try:
@@ -125,11 +145,13 @@ def _stop_profile(profiler: subprocess.Popen | None) -> None:
 
 
 class Side:
-    """One server under test ("examhall", "bare" or "bare_same_settings") and its connected trainees."""
+    """One server under test ("examhall", "examhall_2_processes", "bare" or "bare_same_settings")
+    and its connected trainees."""
 
     def __init__(self, name: str, count: int, folder: str):
         self.name, self.count, self.folder = name, count, folder
-        self.server = None
+        self.server = None  # the first (or only) server process; the invigilator's
+        self.servers: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         self.staff = None
         self.progress_events: int | None = None  # dashboard events the invigilator got this round
@@ -141,13 +163,23 @@ class Side:
             worker.stdin.flush()
         return [json.loads(worker.stdout.readline()) for worker in self.workers]
 
+    @property
+    def examhall(self) -> bool:
+        return self.name.startswith("examhall")
+
     def open(self) -> None:
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "EXAMHALL_PORT": str(port), "PYTHONUNBUFFERED": "1"}
-        if self.name == "examhall":
-            db_url, self.session_id, staff_token, tokens = prepare(self.folder, self.count)
+        processes = 2 if self.name == "examhall_2_processes" else 1
+        ports = [_free_port() for _ in range(processes)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        self.url = urls[0]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.examhall:
+            db_url, self.session_id, staff_token, tokens = prepare(
+                self.folder, self.count, _postgres_database() if processes > 1 else None)
             env.update({"DATABASE_URL": db_url, "EXAMHALL_INSTANCE_PATH": self.folder, "SECRET_KEY": "bench"})
+            if processes > 1:
+                queue = os.environ.get("LIVE_BENCH_REDIS", "redis://127.0.0.1:6379/6")
+                env.update({"SOCKETIO_MESSAGE_QUEUE": queue, "RATELIMIT_STORAGE_URI": queue})
             command = [sys.executable, "wsgi.py"]
         else:
             self.session_id, staff_token, tokens = 1, "", ["-"] * self.count
@@ -155,11 +187,15 @@ class Side:
                 env["BARE_SAME_SETTINGS"] = "1"
             command = [sys.executable, "bench/bare_server.py"]
         self.log = Path(self.folder) / f"{self.name}.log"
-        self.server = _start(command, env, port, self.log)
-        rss_before = _rss_kib(self.server.pid)
+        self.servers = [_start(command, {**env, "EXAMHALL_PORT": str(port)}, port,
+                               self.log.with_suffix(f".{core}.log") if core else self.log, core)
+                        for core, port in enumerate(ports)]
+        self.server = self.servers[0]
+        rss_before = sum(_rss_kib(server.pid) for server in self.servers)
         started = time.time()
         for index in range(WORKERS):
-            worker = subprocess.Popen(["taskset", "-c", "1", sys.executable, "bench/lean_client.py", self.url,
+            worker = subprocess.Popen(["taskset", "-c", "1", sys.executable, "bench/lean_client.py",
+                                       urls[index % len(urls)],
                                        str(self.session_id)], cwd=ROOT, stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, text=True)
             worker.stdin.write(json.dumps(tokens[index::WORKERS]) + "\n")
@@ -173,9 +209,9 @@ class Side:
                                    + "\n".join(self.log.read_text(errors="replace").splitlines()[-40:]))
             self.join_retries += json.loads(line).get("retries", 0)
         self.connect_seconds = time.time() - started
-        self.memory_kib = (_rss_kib(self.server.pid) - rss_before) / self.count
+        self.memory_kib = (sum(_rss_kib(server.pid) for server in self.servers) - rss_before) / self.count
         self.staff_token = staff_token
-        if self.name == "examhall":
+        if self.examhall:
             self._staff_connect()
             self._control("start")
             self._staff_disconnect()
@@ -207,14 +243,14 @@ class Side:
     def round(self, first: bool) -> None:
         """One fan-out, then one burst; then the question is closed and the room settles."""
         self._staff_connect()
-        if self.name == "examhall":  # the invigilator watches the dashboard, as in a real exam
+        if self.examhall:  # the invigilator watches the dashboard, as in a real exam
             self.progress_events = 0
             self.staff.on("progress", self._on_progress, namespace="/live")
             self._call("watch", {"session_id": self.session_id})
         self._send("arm")  # clients forget the last question and acknowledgement
         profiler = _profile(self.name, self.server.pid, "fanout") if first else None
         sent = time.time()
-        if self.name == "examhall":
+        if self.examhall:
             self._control("next")
         else:
             self._call("go", {})
@@ -227,7 +263,7 @@ class Side:
         acked = [t for reply in self._send("answer") for t in reply["ack_at"]]
         _stop_profile(profiler)
         ok = [t - burst_start for t in acked if t is not None]
-        if self.name == "examhall":
+        if self.examhall:
             self._control("close")  # usually closed already: everyone present has answered
             time.sleep(1)  # the last progress event after the burst
         self._staff_disconnect()
@@ -242,8 +278,9 @@ class Side:
         client_cpu = sum(reply["cpu_seconds"] for reply in self._send("quit"))
         for worker in self.workers:
             worker.wait(timeout=30)
-        self.server.terminate()
-        self.server.wait(timeout=30)
+        for server in self.servers:
+            server.terminate()
+            server.wait(timeout=30)
 
         def median(part: str, key: str) -> float:
             values = sorted(r[part][key] for r in self.rounds)
@@ -261,13 +298,14 @@ class Side:
         }
 
     def kill(self) -> None:
-        for process in [*self.workers, self.server]:
+        for process in [*self.workers, *self.servers]:
             if process is not None and process.poll() is None:
                 process.kill()
 
 
-def run(count: int) -> dict:
-    names = [n for n in os.environ.get("LIVE_BENCH_ONLY", "examhall,bare,bare_same_settings").split(",") if n]
+def run(count: int, processes: int = 1) -> dict:
+    sides = "examhall,bare,bare_same_settings" + (",examhall_2_processes" if processes > 1 else "")
+    names = [n for n in os.environ.get("LIVE_BENCH_ONLY", sides).split(",") if n]
     with tempfile.TemporaryDirectory() as folder:
         sides = []
         for name in names:
@@ -294,11 +332,11 @@ def run(count: int) -> dict:
                 side.kill()
 
 
-def main(counts: list[int]) -> dict:
+def main(counts: list[int], processes: int = 1) -> dict:
     report = {"benchmark": "live", "server_core": 0, "client_core": 1, "client_processes": WORKERS,
               "rounds": ROUNDS, "runs": []}
     for count in counts:
-        results = run(count)
+        results = run(count, processes)
         if len(results) < 3:  # while profiling
             print(json.dumps(results), file=sys.stderr, flush=True)
             continue
@@ -324,6 +362,15 @@ def main(counts: list[int]) -> dict:
                                           bare_tuned["answer_burst"]["until_last_ms"]),
             },
         })
+        two = results.get("examhall_2_processes")
+        if two:
+            report["runs"][-1].update({"examhall_2_processes_redis_queue": two, "ratios_2_processes": {
+                "fanout_p99_vs_1_process": ratio(two["fanout"]["p99_ms"], examhall["fanout"]["p99_ms"]),
+                "burst_until_last_vs_1_process": ratio(two["answer_burst"]["until_last_ms"],
+                                                       examhall["answer_burst"]["until_last_ms"]),
+                "fanout_p99_vs_bare": ratio(two["fanout"]["p99_ms"], bare["fanout"]["p99_ms"]),
+                "burst_until_last_vs_bare": ratio(two["answer_burst"]["until_last_ms"],
+                                                  bare["answer_burst"]["until_last_ms"])}})
         last = report["runs"][-1]
         print(json.dumps({"trainees": count, "ratios": last["ratios"],
                           "ratios_vs_bare_with_examhall_runtime_settings":
@@ -332,5 +379,11 @@ def main(counts: list[int]) -> dict:
 
 
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 5000, 10000]
-    print(json.dumps(main(sizes), ensure_ascii=False, indent=2))
+    args = sys.argv[1:]
+    processes = 1
+    if "--processes" in args:
+        at = args.index("--processes")
+        processes = int(args[at + 1])
+        del args[at:at + 2]
+    sizes = [int(a) for a in args] or [1000, 5000, 10000]
+    print(json.dumps(main(sizes, processes), ensure_ascii=False, indent=2))

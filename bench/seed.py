@@ -1,6 +1,7 @@
 """The database the live benchmarks run on: a head office, an invigilator (J0001), ``count``
 trainees (T000000, ...) sharing one password hash, and a paced session of the demo bank's
-first questions for all of them, in a fresh SQLite file."""
+first questions for all of them, in a fresh SQLite file (or
+an empty PostgreSQL database)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ class Seeded:
 
 @contextmanager
 def seeded_exam(folder: str, count: int, password: str, questions: int, question_seconds: int,
-                title: str) -> Iterator[Seeded]:
+                title: str, url: str | None = None) -> Iterator[Seeded]:
     """Seeds, then yields inside the app context (a caller may add rows, e.g. API tokens, and
-    commits them); the engine is disposed on the way out."""
+    commits them); the engine is disposed on the way out.  ``url``: an empty database to seed
+    instead of the SQLite file."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -36,7 +38,7 @@ def seeded_exam(folder: str, count: int, password: str, questions: int, question
     from server.models import Role, User, utcnow
     from server.papers import operations as papers
 
-    url = f"sqlite:///{folder}/bench.sqlite3"
+    url = url or f"sqlite:///{folder}/bench.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()

@@ -1,7 +1,8 @@
 """What invigilators' dashboards are told: the roster's rows, counts, the open question's
 distribution, standings and the session's status.  Bursts are gathered: counts at most every
 LIVE_COUNTS_SECONDS, progress at most every LIVE_PROGRESS_SECONDS, so a dashboard costs O(1)
-queries per interval, not per answer or per join."""
+queries per interval, not per answer or per join; with several processes, one event per interval
+for all of them (live.pending)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -114,8 +115,9 @@ def _cap(session: LiveSession) -> Decimal:
 
 def board_for(session: LiveSession, reseed: bool = False) -> Leaderboard:
     """The session's leaderboard in this process (grading.Leaderboard): seeded from the database
-    once, then updated for each graded answer in O(log buckets).  With several processes, each
-    board also sees the others' answers whenever a dashboard (re)connects and reseeds it."""
+    once, then updated for each graded answer in O(log buckets).  With several processes, the
+    others' answers reach it when it is reseeded: when a dashboard (re)connects, a question is
+    settled, and at each progress event sent for all processes."""
     boards = runtime_for(current_app._get_current_object()).boards
     board = boards.get(session.id)
     cap = _cap(session)
@@ -171,17 +173,15 @@ def roster_changed(session: LiveSession, participant_ids: list[int]) -> None:
     joining cost O(N^2); counted at most every LIVE_COUNTS_SECONDS it stays O(N)."""
     emit.to_staff(session, "roster_changed", {"changed": roster_payload(session, participant_ids)})
     app = current_app._get_current_object()
-    pending = runtime_for(app).counts_pending
-    if session.id not in pending:
-        pending.add(session.id)
+    if runtime_for(app).pending.add("counts", session.id, ()):
         socketio.start_background_task(_counts_later, app, session.id)
 
 
 def _counts_later(app, session_id: int) -> None:
     socketio.sleep(float(app.config.get("LIVE_COUNTS_SECONDS", 0.5)))
     with app.app_context():
-        runtime_for(app).counts_pending.discard(session_id)
         try:
+            runtime_for(app).pending.take("counts", session_id)
             session = db.session.get(LiveSession, session_id)
             if session is not None:
                 emit.to_staff(session, "counts", counts(session))
@@ -193,30 +193,30 @@ def _counts_later(app, session_id: int) -> None:
 def progress_changed(session: LiveSession, participant_ids: list[int],
                      then: Callable[[LiveSession, datetime, dict], None] | None = None) -> None:
     """Answers were saved: dashboards get the changed rows, counts, distribution and standings.
-    During an answer burst that is many small batches; they are gathered and sent at most every
-    LIVE_PROGRESS_SECONDS (0: at once).  ``then(session, now, counts)`` runs after each progress
-    event (the controls close a paced question everyone present has answered)."""
+    During an answer burst that is many small batches; they are gathered (live.pending: across
+    all processes) and sent at most every LIVE_PROGRESS_SECONDS (0: at once).  ``then(session,
+    now, counts)`` runs after each progress event (the controls close a paced question everyone
+    present has answered)."""
     app = current_app._get_current_object()
     delay = float(app.config.get("LIVE_PROGRESS_SECONDS", 0.5))
     if delay <= 0:
         _progress(session, set(participant_ids), then)
         return
-    pending = runtime_for(app).progress_pending
-    if session.id in pending:
-        pending[session.id].update(participant_ids)
-        return
-    pending[session.id] = set(participant_ids)
-    socketio.start_background_task(_progress_later, app, session.id, delay, then)
+    if runtime_for(app).pending.add("progress", session.id, participant_ids):
+        socketio.start_background_task(_progress_later, app, session.id, delay, then)
 
 
 def _progress_later(app, session_id: int, delay: float, then) -> None:
     socketio.sleep(delay)
     with app.app_context():
-        changed = runtime_for(app).progress_pending.pop(session_id, set())
+        pending = runtime_for(app).pending
         try:
+            changed = pending.take("progress", session_id)
             session = db.session.get(LiveSession, session_id)
             if session is not None:
-                _progress(session, changed, then)
+                # Sent for every process: the answers graded elsewhere are only in the database,
+                # so the standings are read from there (one scan of the roster per interval).
+                _progress(session, changed, then, reseed=pending.shared)
             commit()
         except Exception:
             rollback()
@@ -227,10 +227,8 @@ def _progress_later(app, session_id: int, delay: float, then) -> None:
 
 def question_settled(session: LiveSession) -> None:
     """The closing word on a question, once, from the process that closed it: counts,
-    distribution and standings read from the database now.  With several processes each one
-    gathers and sends the progress of its own trainees' answers, so what another process had
-    gathered when it died (kill -9) was never sent, and each process's leaderboard saw only its
-    own trainees' answers; this settles both for every dashboard."""
+    distribution and standings read from the database now: what a process had gathered or
+    graded when it died (kill -9) is in the database, and this settles it for every dashboard."""
     _progress(session, set(), None, reseed=True)
 
 

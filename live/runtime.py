@@ -1,6 +1,7 @@
 """What the live exam keeps in a server process, in one object with a lifecycle: the answer
 writer, the deadline ticker, each session's leaderboard, which session a frozen question belongs
-to, and the dashboard updates waiting to go out.  Everything else lives in the database.
+to, and the dashboard updates waiting to go out (live.pending: with several processes, in Redis).
+Everything else lives in the database.
 
 A session's entries are dropped when it ends (``forget``); a session another process ended is
 noticed by the ticker (``forget_ended``).  Nothing here outlives the app: it is the app's
@@ -14,6 +15,7 @@ from flask import Flask
 
 from grading import Leaderboard
 from live.limits import ConnectionLimits
+from live.pending import pending_for
 from live.principal import Identities
 
 EXTENSION = "examhall_live"
@@ -26,22 +28,20 @@ class Runtime:
         self.ticker = None  # the deadline ticker's greenlet, started with the first connection
         self.boards: dict[int, Leaderboard] = {}  # session id -> leaderboard
         self.question_sessions: dict[int, int] = {}  # frozen question id -> session id
-        self.counts_pending: set[int] = set()  # sessions whose dashboard counts are due
-        self.progress_pending: dict[int, set[int]] = {}  # session id -> participants whose rows changed
+        # Dashboard updates gathered to go out: in memory, or in Redis with several processes.
+        self.pending = pending_for(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
         self.answer_paths: Counter = Counter()  # "fast" / "request": which way answers came in
         self.limits = ConnectionLimits()  # each open connection's event budget
         self.identities = Identities()  # whose sign-in still stands (checked on every event)
 
     def sessions(self) -> set[int]:
         """Sessions this process holds anything for."""
-        return (set(self.boards) | set(self.question_sessions.values()) | self.counts_pending
-                | set(self.progress_pending))
+        return set(self.boards) | set(self.question_sessions.values()) | self.pending.sessions()
 
     def forget(self, session_id: int) -> None:
         """Drop everything kept for a session (it has ended)."""
         self.boards.pop(session_id, None)
-        self.counts_pending.discard(session_id)
-        self.progress_pending.pop(session_id, None)
+        self.pending.forget(session_id)
         for question_id in [q for q, s in self.question_sessions.items() if s == session_id]:
             del self.question_sessions[question_id]
 
