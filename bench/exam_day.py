@@ -571,7 +571,8 @@ def _timeline_png(timelines: list[dict], path: str) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "skipped: matplotlib is not installed (make bench installs requirements-bench.txt)"
-    figure, panels = plt.subplots(len(timelines), 1, figsize=(10, 4 * len(timelines)), squeeze=False)
+    figure, panels = plt.subplots(len(timelines), 1, figsize=(10, 4 * len(timelines)), squeeze=False,
+                                  layout="constrained")
     for timeline, axes in zip(timelines, panels[:, 0], strict=True):
         start = timeline["start_at"]
         for label in ("signed_in", "entered", "answered", "acknowledged"):
@@ -589,7 +590,7 @@ def _timeline_png(timelines: list[dict], path: str) -> str:
         axes.set_xlabel("seconds since the first arrival")
         axes.set_ylabel("trainees / answers")
         axes.legend(fontsize="small")
-    figure.savefig(path, dpi=80, bbox_inches="tight")
+    figure.savefig(path, dpi=80)
     return path
 
 
