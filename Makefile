@@ -50,8 +50,14 @@ test-sqlite: install
 test-postgres: install
 	EXAMHALL_TEST_DATABASE=postgresql $(PYTEST)
 
+# What the benchmarks need on top of the app (matplotlib for the timeline), in the same venv;
+# the app's own requirements.txt stays as it is.
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
 # Benchmarks print JSON with our figures and the baseline measured in the same run.
-bench: install
+bench: install $(VENV)/.bench-installed
 	$(BIN)/python bench/bank_import.py 10000
 	$(BIN)/python bench/grading_bench.py 1000000 10000
 	$(BIN)/python bench/pdf_bench.py 1000 300
@@ -65,11 +71,14 @@ translations: install
 	$(BIN)/pybabel update -i server/translations/messages.pot -d server/translations \
 		--no-fuzzy-matching --ignore-obsolete
 
-# After changing requirements.in: resolve and pin everything again.
+# After changing requirements.in or requirements-bench.in: resolve and pin everything again.  The
+# bench pins are what the benchmarks add on top of the app's, resolved together with them.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet -r requirements.in
 	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.txt
+	.lock-venv/bin/python -m pip install --quiet -r requirements-bench.in
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -vxFf requirements.txt > requirements-bench.txt
 	rm -rf .lock-venv
 
 clean:

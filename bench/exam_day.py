@@ -1,7 +1,8 @@
 """Benchmark: an exam morning, from sign-in to certificate, on one server process (issue #19).
 
-N trainees arrive within an arrival window, sign in through the pages with their password, load
-the exam page and its assets as a browser would, connect, enter with the join code and answer a
+N trainees arrive within an arrival window, sign in through the pages (with their password, or
+with their exam ticket, 准考证, as its QR code opens the ticket page), load the exam page and its
+assets as a browser would, connect, enter with the join code and answer a
 paced exam after a think time each (bench/morning_client.py); 5% drop their connection
 mid-question and reconnect, 1% reload the page.  The invigilator signs in through the pages,
 opens the dashboard, starts the exam once everyone is in (or when the window plus 60 s has
@@ -9,14 +10,19 @@ passed), advances each question when it closes (everyone present answered) or at
 and ends it; certificates and score sheets are then issued for everyone.  Inside the server a
 greenlet measures how late the event loop wakes (/healthz); the benchmark polls it throughout,
 and opens a bare websocket every second to see how long a newcomer (the invigilator) waits.
+With ``--sign-in both`` (the default) the whole morning runs twice on a fresh database, once per
+way of signing in, and the report sets the two side by side.
 
 Baselines in the same run, with the same clients and arrival pattern:
 - sign-in: a bare Flask app verifying Argon2id on the event loop per POST (bench/bare_signin.py);
 - websocket: the bare Flask-SocketIO server (bench/bare_server.py), same questions and think times.
 
-Usage: python bench/exam_day.py N [--quick] [--window S] [--questions Q] [--png FILE].
+Usage: python bench/exam_day.py N [--quick] [--sign-in password|ticket|both] [--window S]
+[--questions Q] [--png FILE] [--logs DIR].
 --quick (CI-sized): 3 questions, a 5 s arrival window (a storm), 60 s for the documents.
-Prints JSON.  The timeline PNG is drawn only when matplotlib is importable.
+Prints JSON.  The timeline PNG needs matplotlib (requirements-bench.txt, installed by `make bench`).
+--logs keeps the servers' logs: run with EXAMHALL_LOOP_TRACE_MS=40 set to see there what held the
+server's event loop longer than 40 ms.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -61,13 +68,26 @@ def _ms(values: list[float]) -> dict:
 def prepare(folder: str, count: int, questions: int, question_seconds: int) -> dict:
     """A SQLite database with a head office, an invigilator and ``count`` trainees who all sign
     in with PASSWORD (one STANDARD hash, shared: each check costs the same), and a paced session
-    of ``questions`` questions from the demo bank for all of them."""
+    of ``questions`` questions from the demo bank for all of them, whose creation issued each
+    trainee an exam ticket; ``tickets`` holds their codes, as printed (the seeding app and the
+    server share the key "bench" the codes are derived with)."""
+    import sqlalchemy as sa
+
     from bench.seed import seeded_exam
+    from server.exams.models import Participant
+    from server.extensions import db
+    from server.models import User
+    from server.tickets import codes
+    from server.tickets.models import ExamTicket
+    from server.tickets.operations import code_of
 
     with seeded_exam(folder, count, PASSWORD, questions, question_seconds, "考试日基准") as seeded:
+        tickets = {number: codes.display(code_of(ticket)) for ticket, number in db.session.execute(
+            sa.select(ExamTicket, User.employee_no).join(Participant, Participant.id == ExamTicket.participant_id)
+            .join(User, User.id == Participant.user_id).where(ExamTicket.session_id == seeded.session.id))}
         return {"db_file": f"{folder}/bench.sqlite3", "db_url": seeded.url, "session_id": seeded.session.id,
                 "join_code": seeded.session.join_code, "trainees": [u.employee_no for u in seeded.users],
-                "staff": "J0001"}
+                "tickets": tickets, "staff": "J0001"}
 
 
 # --- processes ------------------------------------------------------------------------------
@@ -366,21 +386,24 @@ def _sign_in_figures(results: list[dict], start_at: float) -> dict:
             "post": _ms([r["signin_s"] for r in signed]), "storm_seconds": round(last - start_at, 2)}
 
 
-def run_examhall(count: int, options, folder: Path) -> dict:
+def run_examhall(count: int, options, folder: Path, way: str) -> dict:
+    """One morning on a fresh database, every trainee signing in ``way`` (password or ticket)."""
     info = prepare(str(folder), count, options.questions, options.question_seconds)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "EXAMHALL_PORT": str(port), "PYTHONUNBUFFERED": "1", "DATABASE_URL": info["db_url"],
            "EXAMHALL_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"}
-    _say(f"{count} trainees prepared; starting Examhall")
+    _say(f"{count} trainees prepared; starting Examhall (sign-in by {way})")
     server = _start([sys.executable, "wsgi.py"], env, port, folder / "examhall.log")
     cpu_before = _cpu_seconds(server.pid)
     monitor = Monitor(url, server.pid)
     monitor.start()
     specs = _specs(info["trainees"], options.window, options.questions)
+    if way == "ticket":
+        specs = [{**spec, "ticket": info["tickets"][spec["employee_no"]]} for spec in specs]
     start_at = time.time() + 2
     clients = Clients("exam", url, specs, start_at, {
-        "password": PASSWORD, "join_code": info["join_code"], "session_id": info["session_id"],
+        "sign_in": way, "password": PASSWORD, "join_code": info["join_code"], "session_id": info["session_id"],
         "think": list(options.think), "questions": options.questions,
         "timeout": options.window + 60 + options.questions * (options.question_seconds + 5) + 60})
     invigilator = Invigilator(url, info, options.question_seconds)
@@ -403,6 +426,8 @@ def run_examhall(count: int, options, folder: Path) -> dict:
         clients.kill()
         server.terminate()
         server.wait(timeout=30)
+        if options.logs:
+            shutil.copy(folder / "examhall.log", Path(options.logs) / f"examhall-{way}.log")
     entered = sorted(r["entered_at"] - start_at for r in results if "entered_at" in r)
     fanout = {qid: [r["questions"][str(qid)] - sent for r in results if str(qid) in r["questions"]]
               for qid, sent in invigilator.sent_at.items()}
@@ -448,10 +473,13 @@ def run_examhall(count: int, options, folder: Path) -> dict:
         "client_cpu_seconds": round(clients.cpu_seconds, 1),
         "errors": (clients.failures + [e for r in results for e in r["errors"]])[:5],
     }
-    report["_timeline"] = {"start_at": start_at,
+    report["_timeline"] = {"start_at": start_at, "way": way,
                            "signed_in": [r["signed_in_at"] for r in results if "signed_in_at" in r],
                            "entered": [r["entered_at"] for r in results if "entered_at" in r],
-                           "acknowledged": answered_truth, "dashboard": invigilator.counts}
+                           "answered": [a["sent_at"] for r in results for a in r["acks"]],
+                           "acknowledged": answered_truth, "dashboard": invigilator.counts,
+                           "questions": sorted((at, qid) for qid, at in invigilator.sent_at.items()),
+                           "acks": [(a["ack_at"], a["question_id"]) for r in results for a in r["acks"] if a["ok"]]}
     return report
 
 
@@ -522,37 +550,78 @@ def _ratio(a, b):
     return round(a / b, 2) if a and b else None
 
 
-def _timeline_png(timeline: dict, path: str) -> str:
+def _answered_this_question(timeline: dict) -> tuple[list[float], list[int]]:
+    """The truth beside the dashboard's "answered" count: acknowledged answers to the question
+    open at the time, from 0 again at each question."""
+    times, counts = [], []
+    questions = timeline["questions"]
+    for index, (sent, qid) in enumerate(questions):
+        until = questions[index + 1][0] if index + 1 < len(questions) else float("inf")
+        acks = sorted(at for at, question in timeline["acks"] if question == qid and sent <= at < until)
+        times += [sent, *acks]
+        counts += range(len(acks) + 1)
+    return times, counts
+
+
+def _timeline_png(timelines: list[dict], path: str) -> str:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return "skipped: matplotlib is not installed"
-    start = timeline["start_at"]
-    figure, axes = plt.subplots(figsize=(10, 4))
-    for label in ("signed_in", "entered", "acknowledged"):
-        times = sorted(t - start for t in timeline[label])
-        axes.step(times, range(1, len(times) + 1), where="post", label=label.replace("_", " "))
-    dashboard = timeline["dashboard"]
-    axes.step([t - start for t, _, _ in dashboard], [c for _, c, _ in dashboard], where="post", linestyle="--",
-              label="connected (dashboard)")
-    axes.set_xlabel("seconds since the first arrival")
-    axes.set_ylabel("trainees / answers")
-    axes.legend()
-    figure.savefig(path, dpi=100, bbox_inches="tight")
+        return "skipped: matplotlib is not installed (make bench installs requirements-bench.txt)"
+    figure, panels = plt.subplots(len(timelines), 1, figsize=(10, 4 * len(timelines)), squeeze=False,
+                                  layout="constrained")
+    for timeline, axes in zip(timelines, panels[:, 0], strict=True):
+        start = timeline["start_at"]
+        for label in ("signed_in", "entered", "answered", "acknowledged"):
+            times = sorted(t - start for t in timeline[label])
+            axes.step(times, range(1, len(times) + 1), where="post", label=label.replace("_", " "))
+        dashboard = timeline["dashboard"]
+        axes.step([t - start for t, _, _ in dashboard], [c for _, c, _ in dashboard], where="post", linestyle="--",
+                  label="connected (dashboard)")
+        axes.step([t - start for t, _, _ in dashboard], [a for _, _, a in dashboard], where="post", linestyle=":",
+                  label="answered this question (dashboard)")
+        times, counts = _answered_this_question(timeline)
+        axes.step([t - start for t in times], counts, where="post", linewidth=0.8,
+                  label="answered this question (acknowledged)")
+        axes.set_title(f"signed in by {timeline['way']}")
+        axes.set_xlabel("seconds since the first arrival")
+        axes.set_ylabel("trainees / answers")
+        axes.legend(fontsize="small")
+    figure.savefig(path, dpi=80)
     return path
+
+
+WAYS = {"password": ["password"], "ticket": ["ticket"], "both": ["password", "ticket"]}
+
+
+def _side_by_side(mornings: dict, bare_signin: dict) -> dict:
+    """The figures the two ways of signing in differ by, and each against the on-loop Argon2 app."""
+    return {way: {"sign_ins_per_second": ours["sign_in"].get("per_second"),
+                  "post_p50_ms": ours["sign_in"].get("post", {}).get("p50_ms"),
+                  "post_p99_ms": ours["sign_in"].get("post", {}).get("p99_ms"),
+                  "time_to_95pct_in_s": ours["time_to_95pct_in_s"], "time_to_100pct_in_s": ours["time_to_100pct_in_s"],
+                  "storm_loop_stall_max_ms": ours["storm"]["loop_stall_max_ms"],
+                  "storm_loop_busy_max_ms": ours["storm"]["loop_busy_max_ms"],
+                  "storm_healthz_p99_ms": ours["storm"]["healthz"]["p99_ms"],
+                  "sign_ins_per_second_vs_bare": _ratio(ours["sign_in"].get("per_second"),
+                                                        bare_signin["sign_in"].get("per_second"))}
+            for way, ours in mornings.items()}
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trainees", type=int)
     parser.add_argument("--quick", action="store_true", help="3 questions, a 5 s arrival window")
+    parser.add_argument("--sign-in", choices=sorted(WAYS), default="both",
+                        help="how the trainees sign in: a morning per way (default both)")
     parser.add_argument("--window", type=float, help="arrival window, seconds (default 180; quick 5)")
     parser.add_argument("--questions", type=int, help="questions (default 20; quick 3)")
     parser.add_argument("--think", help="think time range, seconds: LOW,HIGH (default 1,10)")
     parser.add_argument("--png", help="draw the timeline into this PNG (needs matplotlib)")
+    parser.add_argument("--logs", help="copy the Examhall servers' logs into this folder")
     options = parser.parse_args(argv)
     options.window = options.window if options.window is not None else (5.0 if options.quick else 180.0)
     options.questions = options.questions or (3 if options.quick else 20)
@@ -560,30 +629,31 @@ def main(argv: list[str] | None = None) -> dict:
     options.documents_timeout = 60 if options.quick else 600
     options.think = tuple(float(x) for x in options.think.split(",")) if options.think else THINK
     count = options.trainees
+    ways = WAYS[options.sign_in]
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        for side in ("examhall", "bare_signin", "bare_socketio"):
+        for side in [f"examhall-{way}" for way in ways] + ["bare_signin", "bare_socketio"]:
             (folder / side).mkdir()
-        examhall = run_examhall(count, options, folder / "examhall")
+        mornings = {way: run_examhall(count, options, folder / f"examhall-{way}", way) for way in ways}
         _say("the sign-in baseline")
         bare_signin = run_bare_signin([f"B{n}" for n in range(count)], options, folder / "bare_signin")
         _say("the websocket baseline")
         bare_socketio = run_bare_socketio(count, options, folder / "bare_socketio")
-    timeline = examhall.pop("_timeline")
+    timelines = [ours.pop("_timeline") for ours in mornings.values()]
     report = {
         "benchmark": "exam_day", "trainees": count, "quick": options.quick, "questions": options.questions,
         "arrival_window_s": options.window, "think_s": list(options.think), "client_processes": CLIENT_PROCESSES,
-        "cores": os.cpu_count(), "examhall": examhall, "bare_signin_argon2_on_loop": bare_signin,
-        "bare_flask_socketio": bare_socketio,
-        "ratios": {
-            "sign_ins_per_second_vs_bare": _ratio(examhall["sign_in"].get("per_second"),
+        "cores": os.cpu_count(), "sign_in_side_by_side": _side_by_side(mornings, bare_signin),
+        "examhall": mornings, "bare_signin_argon2_on_loop": bare_signin, "bare_flask_socketio": bare_socketio,
+        "ratios": {way: {
+            "sign_ins_per_second_vs_bare": _ratio(ours["sign_in"].get("per_second"),
                                                   bare_signin["sign_in"].get("per_second")),
-            "fanout_p99_vs_bare": _ratio(examhall["fanout"]["p99_ms"], bare_socketio["fanout"]["p99_ms"]),
-            "ack_p99_vs_bare": _ratio(examhall["ack"]["p99_ms"], bare_socketio["ack"]["p99_ms"]),
-        },
+            "fanout_p99_vs_bare": _ratio(ours["fanout"]["p99_ms"], bare_socketio["fanout"]["p99_ms"]),
+            "ack_p99_vs_bare": _ratio(ours["ack"]["p99_ms"], bare_socketio["ack"]["p99_ms"]),
+        } for way, ours in mornings.items()},
     }
     if options.png:
-        report["timeline_png"] = _timeline_png(timeline, options.png)
+        report["timeline_png"] = _timeline_png(timelines, options.png)
     return report
 
 

@@ -1,11 +1,14 @@
 """Lean trainees that behave like phones on an exam morning, many per process (gevent), run by
 bench/exam_day.py.  Each arrives at its own moment, then:
 
-- ``exam`` mode: GET /login, POST the form with its CSRF token and the real password, follow the
-  redirect, load the exam page and every script and style it names (keeping a cache as a browser
-  does: an ``immutable`` file is never asked for again, another one is asked with If-None-Match),
-  open the websocket with the session cookie, ``enter`` with the join code, and answer each question
-  after a think time.  Some drop their connection mid-question and reconnect; some reload the page.
+- ``exam`` mode: sign in, load the exam page and every script and style it names (keeping a cache
+  as a browser does: an ``immutable`` file is never asked for again, another one is asked with
+  If-None-Match), open the websocket with the session cookie, ``enter`` with the join code, and
+  answer each question after a think time.  By password (``"sign_in": "password"``): GET /login,
+  POST the form with its CSRF token and the real password, follow the redirect home.  By exam
+  ticket (``"ticket"``): GET what the ticket's QR code opens (/ticket with both fields filled in),
+  POST it with its CSRF token; the redirect it answers with is the exam page itself.
+  Some drop their connection mid-question and reconnect; some reload the page.
   After a reconnect the state must hold every answer already acknowledged.
 - ``signin`` mode: only GET /login and POST it (the sign-in baseline, bench/bare_signin.py).
 - ``bare`` mode: only the websocket part against bench/bare_server.py (no cookie, no page); prints
@@ -54,6 +57,7 @@ class Phone:
         self.http.headers["Accept-Encoding"] = "gzip, deflate"
         self.cache: dict[str, dict] = {}  # url -> {"etag", "immutable"}
         self.ws = None
+        self.landed = ""
         self.connected = Event()
         self.done = Event()
         self.ack_id = 0
@@ -77,6 +81,7 @@ class Phone:
         """The page and its assets as a browser loads them: (page bytes, asset bytes on the wire)."""
         page = self.get(path)
         page.raise_for_status()
+        self.landed = page.url  # where the redirects, if any, led
         asset_bytes = 0
         for url in ASSET.findall(page.text):
             cached = self.cache.get(url)
@@ -94,18 +99,27 @@ class Phone:
 
     def sign_in(self) -> None:
         started = time.time()
-        form = self.get("/login")
+        by_ticket = self.job.get("sign_in") == "ticket"
+        employee_no = self.spec["employee_no"]
+        if by_ticket:
+            path, data = "/ticket", {"employee_no": employee_no, "code": self.spec["ticket"]}
+            form = self.get(path, params=data)  # the QR code's link: both fields filled in
+        else:
+            path, data = "/login", {"employee_no": employee_no, "password": self.job["password"]}
+            form = self.get(path)
         match = CSRF.search(form.text)
-        data = {"employee_no": self.spec["employee_no"], "password": self.job["password"]}
         if match:
             data["csrf_token"] = match.group(1) or match.group(2)
         posted = time.time()
-        response = self.http.post(self.url + "/login", data=data, timeout=120, allow_redirects=False)
+        response = self.http.post(self.url + path, data=data, timeout=120, allow_redirects=False)
         if response.status_code != 302:
             raise RuntimeError(f"sign-in: HTTP {response.status_code}")
         self.record.update(login_page_s=posted - started, signin_s=time.time() - posted, signed_in_at=time.time(),
                            login_page_bytes=_body_bytes(form))
-        if self.mode == "exam":
+        if by_ticket:  # run() follows it: the exam page, with its assets
+            if not response.headers["Location"].endswith(f"/exam/{self.job['session_id']}"):
+                raise RuntimeError(f"ticket sign-in led to {response.headers['Location']}")
+        elif self.mode == "exam":
             self.get(response.headers["Location"]).raise_for_status()  # the home page it sends one to
 
     # --- the live part ----------------------------------------------------------------------
@@ -146,8 +160,9 @@ class Phone:
                 self.on_event(name, rest[0] if rest else None)
             if self.done.is_set():
                 return
-            elif message.startswith(f"44{NS}"):
+            elif message.startswith(f"44{NS}"):  # refused: coming back would be refused again
                 self.record["errors"].append(message[:200])
+                self.done.set()
                 return
 
     def on_ack(self, text: str) -> None:
@@ -229,8 +244,12 @@ class Phone:
         kind, self.comeback = self.comeback, None
         gevent.sleep(THINK.uniform(0.5, 2.0) if kind else 1.0)
         if kind == "reload":
-            page, assets = self.load_page(f"/exam/{self.job['session_id']}")
+            path = f"/exam/{self.job['session_id']}"
+            page, assets = self.load_page(path)
             self.record.update(reload_page_bytes=page, reload_asset_bytes=assets)
+            if not self.landed.endswith(path):  # a ticket's sign-in ends with its exam: the ticket page
+                self.record.setdefault("ended_at", time.time())
+                self.done.set()
         # What was sent and not acknowledged is sent again once the state shows it missing.
         self.answering = {q for q in self.answering if q in self.acked or q not in self.sent}
 
@@ -256,6 +275,8 @@ class Phone:
                 if not self.comeback:
                     self.record["unplanned_drops"] = self.record.get("unplanned_drops", 0) + 1
                 self.come_back()
+                if self.done.is_set():
+                    break
                 self.record["reconnected_at"] = time.time()
         except Exception as error:
             self.record["errors"].append(f"{type(error).__name__}: {error}"[:300])

@@ -24,13 +24,16 @@ def test_pdf_benchmark_signs_every_certificate_on_both_sides():
     assert report["ours"]["processes"] >= 1 and report["speedup"] > 0
 
 
-def test_exam_day_benchmark_runs_a_small_morning_end_to_end():
-    report = exam_day.main(["10", "--quick", "--window", "2", "--think", "0.2,1"])
-    ours = report["examhall"]
-    assert ours["errors"] == [] and ours["sign_in"]["signed_in"] == 10 and ours["entered"] == 10
-    assert ours["answers_acknowledged"] == 30 and ours["answers_lost"] == 0
-    assert ours["resumed_without_acknowledged_answers"] == 0 and ours["disruptions"]["reconnected"] >= 1
-    assert ours["exam_page"]["first_visit_bytes"]["assets"] > 0 and ours["documents"]["issued"] >= 10
-    assert ours["exam_page"]["reload_bytes"]["assets"] == 0  # hashed files come from the phone's cache
+def test_exam_day_benchmark_runs_a_small_morning_end_to_end_both_ways_of_signing_in():
+    report = exam_day.main(["10", "--quick", "--window", "2", "--think", "0.2,1", "--sign-in", "both"])
+    assert set(report["sign_in_side_by_side"]) == {"password", "ticket"}
+    for way, ours in report["examhall"].items():
+        assert ours["errors"] == [] and ours["sign_in"]["signed_in"] == 10 and ours["entered"] == 10, way
+        assert ours["answers_acknowledged"] == 30 and ours["answers_lost"] == 0, way
+        assert ours["resumed_without_acknowledged_answers"] == 0, way
+        assert ours["exam_page"]["first_visit_bytes"]["assets"] > 0 and ours["documents"]["issued"] >= 10, way
+    password = report["examhall"]["password"]
+    assert password["disruptions"]["reconnected"] >= 1
+    assert password["exam_page"]["reload_bytes"]["assets"] == 0  # hashed files come from the phone's cache
     assert report["bare_signin_argon2_on_loop"]["sign_in"]["signed_in"] == 10
     assert report["bare_flask_socketio"]["ack"]["count"] == 30
