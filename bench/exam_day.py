@@ -427,6 +427,7 @@ def run_examhall(count: int, options, folder: Path, way: str) -> dict:
         server.terminate()
         server.wait(timeout=30)
         if options.logs:
+            Path(options.logs).mkdir(parents=True, exist_ok=True)
             shutil.copy(folder / "examhall.log", Path(options.logs) / f"examhall-{way}.log")
     entered = sorted(r["entered_at"] - start_at for r in results if "entered_at" in r)
     fanout = {qid: [r["questions"][str(qid)] - sent for r in results if str(qid) in r["questions"]]
