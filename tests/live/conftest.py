@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
+
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -64,6 +67,25 @@ class ServerProcess:
                                 data={"employee_no": employee_no, "password": password, "csrf_token": token})
         assert response.status_code == 302, response.text
         return session
+
+    def connect(self, employee_no: str, events=("question", "progress", "question_closed", "started")):
+        """A Socket.IO client signed in as ``employee_no`` (password PASSWORD) and what it received,
+        by event name: for tests that run several real processes."""
+        from tests.conftest import PASSWORD
+
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.login(employee_no, PASSWORD).cookies)
+        client, received = socketio.Client(), {}
+
+        def record(name):
+            def handler(data):
+                received.setdefault(name, []).append(data)
+            return handler
+
+        for name in events:
+            client.on(name, record(name), namespace="/live")
+        client.connect(self.url, headers={"Cookie": cookie}, namespaces=["/live"], transports=["websocket"],
+                       wait_timeout=5)
+        return client, received
 
     def stop(self) -> None:
         self.process.terminate()
@@ -130,3 +152,8 @@ def events(client, name=None):
 @pytest.fixture
 def live(app, clock):
     return Live(app)
+
+
+def wait_event(received: dict, name: str, timeout: float = 10.0):
+    """The events called ``name`` a ServerProcess.connect() client received, once there is one."""
+    return wait_until(lambda: received.get(name), timeout, f"no {name} event")

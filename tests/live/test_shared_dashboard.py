@@ -7,8 +7,7 @@ import pytest
 from server.exams import operations as exams
 from server.extensions import db
 from tests.conftest import TEST_DATABASE
-from tests.live.conftest import ServerProcess
-from tests.live.test_two_processes import _client, _wait
+from tests.live.conftest import ServerProcess, wait_event
 from tests.services import redis_url
 from tests.waiting import wait_until
 
@@ -26,11 +25,11 @@ def test_progress_counts_and_standings_cover_the_trainees_of_every_process(app, 
     second = ServerProcess(migrated, tmp_path / "b", env)
     clients = []
     try:
-        staff, staff_events = _client(first, "J100")
+        staff, staff_events = first.connect("J100")
         clients.append(staff)
         # S000, S001 on the invigilator's process; S002, S003 and S004 (who never answers, so the
         # question stays open and only the progress events speak) on the other.
-        trainees = {name: _client(first if name < "S002" else second, name)
+        trainees = {name: (first if name < "S002" else second).connect(name)
                     for name in ("S000", "S001", "S002", "S003", "S004")}
         clients.extend(client for client, _events in trainees.values())
         assert staff.call("watch", {"session_id": session_id}, namespace="/live")["ok"]
@@ -42,7 +41,7 @@ def test_progress_counts_and_standings_cover_the_trainees_of_every_process(app, 
         current = state["status"]["current_question_id"]
         key = next(q["answer"] for q in state["questions"] if q["id"] == current)
         for _connection, received in trainees.values():
-            question = _wait(received, "question")[-1]["question"]
+            question = wait_event(received, "question")[-1]["question"]
         # Each process grades its own trainees' answers, in turns, so that neither process's own
         # leaderboard ever holds all four.
         for name in ("S000", "S002", "S003", "S001"):

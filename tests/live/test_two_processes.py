@@ -3,36 +3,13 @@ trainees on the other (emits cross through the Socket.IO message queue)."""
 from __future__ import annotations
 
 import pytest
-import socketio
 
 from server.exams import operations as exams
 from server.extensions import db
 from tests.conftest import PASSWORD, TEST_DATABASE
-from tests.live.conftest import ServerProcess
+from tests.live.conftest import ServerProcess, wait_event
 from tests.services import redis_url
 from tests.waiting import wait_until
-
-
-def _client(server, employee_no):
-    session = server.login(employee_no, PASSWORD)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    client = socketio.Client()
-    received = {}
-
-    def record(name):
-        def handler(data):
-            received.setdefault(name, []).append(data)
-        return handler
-
-    for name in ("question", "progress", "question_closed", "started"):
-        client.on(name, record(name), namespace="/live")
-    client.connect(server.url, headers={"Cookie": cookie}, namespaces=["/live"], transports=["websocket"],
-                   wait_timeout=5)
-    return client, received
-
-
-def _wait(received, name, timeout=10.0):
-    return wait_until(lambda: received.get(name), timeout, f"no {name} event")
 
 
 def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_paper, people, make_trainees,
@@ -46,24 +23,24 @@ def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_pap
     first = ServerProcess(migrated, tmp_path / "a", env)
     second = ServerProcess(migrated, tmp_path / "b", env)
     try:
-        staff, staff_events = _client(first, "J100")
-        trainees = [_client(second, name) for name in ("S000", "S001")]
+        staff, staff_events = first.connect("J100")
+        trainees = [second.connect(name) for name in ("S000", "S001")]
         assert staff.call("watch", {"session_id": session_id}, namespace="/live")["ok"]
         for client, _events in trainees:
             assert client.call("enter", {"session_id": session_id}, namespace="/live")["ok"]
         assert staff.call("control", {"session_id": session_id, "action": "start"}, namespace="/live")["ok"]
         assert staff.call("control", {"session_id": session_id, "action": "next"}, namespace="/live")["ok"]
         for _connection, received in trainees:
-            question = _wait(received, "question")[-1]["question"]
+            question = wait_event(received, "question")[-1]["question"]
         ack = trainees[0][0].call("answer", {"question_id": question["id"], "choice": "T", "seq": 1},
                                   namespace="/live")
         assert ack["ok"] and ack["status"] == "saved"
-        progress = _wait(staff_events, "progress")[-1]
+        progress = wait_event(staff_events, "progress")[-1]
         assert progress["distribution"]["T"] == 1  # emitted by the other process, through Redis
         ack = trainees[1][0].call("answer", {"question_id": question["id"], "choice": "F", "seq": 1},
                                   namespace="/live")
         assert ack["ok"] and ack["status"] == "saved", ack
-        closed = _wait(trainees[0][1], "question_closed")[-1]
+        closed = wait_event(trainees[0][1], "question_closed")[-1]
         assert closed["question_id"] == question["id"]
         for client, _events in [*trainees, (staff, None)]:
             client.disconnect()
