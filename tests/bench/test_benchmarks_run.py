@@ -29,7 +29,10 @@ def test_exam_day_benchmark_runs_a_small_morning_end_to_end_both_ways_of_signing
     assert set(report["sign_in_side_by_side"]) == {"password", "ticket"}
     for way, ours in report["examhall"].items():
         assert ours["errors"] == [] and ours["sign_in"]["signed_in"] == 10 and ours["entered"] == 10, way
-        assert ours["answers_acknowledged"] == 30 and ours["answers_lost"] == 0, way
+        # A trainee away for a drop or a reload can miss a question that everyone present has
+        # answered (a paced question closes then); nobody else misses one, and nothing is lost.
+        away = ours["disruptions"]["drops"] + ours["disruptions"]["reloads"]
+        assert 30 - away <= ours["answers_acknowledged"] <= 30 and ours["answers_lost"] == 0, way
         assert ours["resumed_without_acknowledged_answers"] == 0, way
         assert ours["exam_page"]["first_visit_bytes"]["assets"] > 0 and ours["documents"]["issued"] >= 10, way
     password = report["examhall"]["password"]
