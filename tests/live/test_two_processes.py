@@ -24,7 +24,7 @@ def _client(server, employee_no):
             received.setdefault(name, []).append(data)
         return handler
 
-    for name in ("question", "progress", "question_closed", "started"):
+    for name in ("question", "progress", "question_closed", "started", "roster_changed"):
         client.on(name, record(name), namespace="/live")
     client.connect(server.url, headers={"Cookie": cookie}, namespaces=["/live"], transports=["websocket"],
                    wait_timeout=5)
