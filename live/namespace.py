@@ -94,11 +94,13 @@ class LiveNamespace(Namespace):
         ticker.ensure_running(current_app._get_current_object())
 
     def on_disconnect(self, reason=None):
-        runtime_for(current_app._get_current_object()).limits.forget(request.sid)
+        runtime = runtime_for(current_app._get_current_object())
+        runtime.limits.forget(request.sid)
         sender = principals.principal()
         entered = connection.get(ENTERED, [])
         if sender is None or not entered:
             return
+        runtime.presence.released(request.sid, entered)
         moment = now()
         participating = connection.get(PARTICIPATING, {})
         for session_id in entered:
@@ -142,6 +144,7 @@ class LiveNamespace(Namespace):
         state = payloads.trainee_state(session, participant, moment)
         if session.status != SessionStatus.ENDED:  # after the end, looking is not sitting (缺考 stays)
             _record_presence(PresenceJob(session.id, participant.id, moment, connected=True))
+            runtime_for(current_app._get_current_object()).presence.held(request.sid, session.id, participant.id)
         return {"ok": True, "state": state}
 
     def on_sync(self, data):

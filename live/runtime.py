@@ -1,5 +1,5 @@
 """What the live exam keeps in a server process, in one object with a lifecycle: the answer
-writer, the deadline ticker, each session's leaderboard, which session a frozen question belongs
+writer, the deadline ticker, the heartbeat, each session's leaderboard, which session a frozen question belongs
 to, and the dashboard updates waiting to go out (live.pending: with several processes, in Redis).
 Everything else lives in the database.
 
@@ -16,6 +16,7 @@ from flask import Flask
 from grading import Leaderboard
 from live.limits import ConnectionLimits
 from live.pending import pending_for
+from live.presence import presence_for
 from live.principal import Identities
 
 EXTENSION = "examhall_live"
@@ -30,6 +31,8 @@ class Runtime:
         self.question_sessions: dict[int, int] = {}  # frozen question id -> session id
         # Dashboard updates gathered to go out: in memory, or in Redis with several processes.
         self.pending = pending_for(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+        # Who is connected to this process, and its heartbeat (in Redis with several processes).
+        self.presence = presence_for(app)
         self.answer_paths: Counter = Counter()  # "fast" / "request": which way answers came in
         self.limits = ConnectionLimits()  # each open connection's event budget
         self.identities = Identities()  # whose sign-in still stands (checked on every event)

@@ -2,7 +2,8 @@
 (plus grace and the most extra time any trainee was given) have passed, and paced questions
 everyone present has answered.  One greenlet per process; each session's changes are their own
 transaction, committed here.  One or two queries per running session, none of them a scan of the
-roster while a question is open."""
+roster while a question is open.  With several processes it also beats, and writes the drops of
+a process that stopped beating (live.presence)."""
 from __future__ import annotations
 
 import logging
@@ -11,10 +12,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from live import controls
+from live import controls, dashboard
 from live.acceptance import grace
 from live.clock import now as clock_now
 from live.runtime import runtime_for
+from live.writer import write_dropped
 from server.database import commit, rollback
 from server.exams.models import LiveSession, Participant, SessionStatus
 from server.extensions import db, socketio
@@ -39,9 +41,30 @@ def _tick_session(session: LiveSession, now: datetime, allowance: timedelta) -> 
         controls.close_if_all_answered(session, now)  # e.g. the last one still to answer has gone
 
 
+def write_drops(runtime, now: datetime) -> None:
+    """Beat; then write the drops of any process that stopped beating (live.presence), each
+    session in its own transaction, and tell its dashboards."""
+    for dead in runtime.presence.beat(now):
+        for session_id, participant_ids in dead.held.items():
+            dropped = write_dropped(participant_ids, dead.last_beat)
+            if dropped:
+                dashboard.roster_changed(db.session.get(LiveSession, session_id), dropped)
+            commit()
+        runtime.presence.forget(dead)
+        log.warning("a server process stopped beating at %s: its trainees who did not come back are marked "
+                    "disconnected", dead.last_beat.isoformat())
+
+
 def tick(now: datetime) -> None:
-    """One turn of the clock over every running session, each committed on its own (one
-    session's failure does not hold up the others); then forget sessions other processes ended."""
+    """One turn of the clock: this process's heartbeat, then every running session, each
+    committed on its own (one session's failure does not hold up the others); then forget
+    sessions other processes ended."""
+    runtime = runtime_for(current_app._get_current_object())
+    try:
+        write_drops(runtime, now)
+    except Exception:
+        rollback()
+        log.exception("heartbeat failed")
     allowance = grace()
     running = list(db.session.scalars(sa.select(LiveSession).where(LiveSession.status == SessionStatus.RUNNING)))
     for session in running:
@@ -51,7 +74,6 @@ def tick(now: datetime) -> None:
         except Exception:
             rollback()
             log.exception("session %s: tick failed", session.id)
-    runtime = runtime_for(current_app._get_current_object())
     held = runtime.sessions()
     if held:
         runtime.forget_ended(db.session.scalars(sa.select(LiveSession.id).where(

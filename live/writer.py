@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -149,6 +150,18 @@ def write_presence(jobs: list[PresenceJob]) -> None:
     if left:
         db.session.execute(table.update().where(table.c.id == sa.bindparam("pid")).values(
             disconnected_at=sa.bindparam("at")), left)
+
+
+def write_dropped(participant_ids: Iterable[int], at: datetime) -> list[int]:
+    """Changes: disconnected_at = ``at`` for those connected since before ``at`` (the drops a
+    killed process could not write, live.presence; one who connected again later, elsewhere,
+    stays connected); no commit.  Who changed."""
+    table = Participant.__table__
+    connected = sa.and_(table.c.connected_at < at, sa.or_(
+        table.c.disconnected_at.is_(None), table.c.disconnected_at < table.c.connected_at))
+    changed = db.session.execute(table.update().where(table.c.id.in_(list(participant_ids)), connected)
+                                 .values(disconnected_at=at).returning(table.c.id))
+    return sorted(changed.scalars())
 
 
 @dataclass(frozen=True)

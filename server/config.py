@@ -104,6 +104,9 @@ def from_environment(instance_path: str) -> dict:
         "LIVE_COUNTS_SECONDS": float(os.environ.get("LIVE_COUNTS_SECONDS", "0.5")),
         "LIVE_PROGRESS_SECONDS": float(os.environ.get("LIVE_PROGRESS_SECONDS", "0.5")),
         "LIVE_RECONNECT_GRACE_SECONDS": float(os.environ.get("LIVE_RECONNECT_GRACE_SECONDS", "10")),
+        # With several processes: one that has not beaten (every tick) for this long is taken for
+        # dead, and its trainees who did not come back elsewhere are marked disconnected.
+        "LIVE_PROCESS_TIMEOUT_SECONDS": float(os.environ.get("LIVE_PROCESS_TIMEOUT_SECONDS", "5")),
         # How often, at most, a process re-reads an account to check that a live connection's
         # sign-in still stands (changes made in this process are seen at once).
         "LIVE_IDENTITY_SECONDS": float(os.environ.get("LIVE_IDENTITY_SECONDS", "1")),

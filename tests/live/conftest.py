@@ -68,7 +68,8 @@ class ServerProcess:
         assert response.status_code == 302, response.text
         return session
 
-    def connect(self, employee_no: str, events=("question", "progress", "question_closed", "started")):
+    def connect(self, employee_no: str,
+                events=("question", "progress", "question_closed", "started", "roster_changed")):
         """A Socket.IO client signed in as ``employee_no`` (password PASSWORD) and what it received,
         by event name: for tests that run several real processes."""
         from tests.conftest import PASSWORD

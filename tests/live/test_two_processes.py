@@ -6,10 +6,9 @@ import pytest
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.conftest import PASSWORD, TEST_DATABASE
+from tests.conftest import TEST_DATABASE
 from tests.live.conftest import ServerProcess, wait_event
 from tests.services import redis_url
-from tests.waiting import wait_until
 
 
 def test_an_invigilator_on_one_process_drives_trainees_on_another(app, fixed_paper, people, make_trainees,
