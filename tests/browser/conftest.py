@@ -73,3 +73,23 @@ def join_exam(browser, server, employee_no: str, code: str, viewport: dict = PHO
     page.get_by_role("button", name="进入考试").click()
     page.wait_for_selector("text=等待监考员开始考试")
     return context, page
+
+
+def open_dashboard(browser, server, session_id: int, employee_no: str = "J100"):
+    """The invigilator signs in on a desktop and opens the session's live dashboard; its
+    confirmations (end the exam?) are accepted."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, server, employee_no)
+    page.goto(f"{server.url}/sessions/{session_id}/live")
+    return context, page
+
+
+def open_projector(browser, server, session_id: int, employee_no: str = "J100"):
+    """The room's screen at 1920x1080: the invigilator signs in on it and opens the projector view."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, server, employee_no)
+    page.goto(f"{server.url}/sessions/{session_id}/projector")
+    return context, page

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import PHONE, open_dashboard, sign_in
 
 CLOCK_ABOVE = """(seconds) => { const m = /(\\d+):(\\d\\d)/.exec(document.getElementById('timer').textContent);
   return m !== null && Number(m[1]) * 60 + Number(m[2]) > seconds; }"""
@@ -49,11 +49,7 @@ def test_every_screen_shows_the_same_state_and_time(browser, web_server, people,
     db.session.commit()
     session = exams.create_session(people["inv_bj"], fixed_paper, "同一时钟", "paced", make_trainees(2))
     db.session.commit()
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.on("dialog", lambda dialog: dialog.accept())
-    sign_in(staff, web_server, "J100")
-    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
+    staff_context, staff = open_dashboard(browser, web_server, session.id)
     room = staff_context.new_page()  # the projector, in the invigilator's browser
     room.goto(f"{web_server.url}/sessions/{session.id}/projector")
     trainees = []

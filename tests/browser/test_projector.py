@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import join_exam, sign_in
+from tests.browser.conftest import join_exam, open_dashboard, open_projector, sign_in
 
 FILL = """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
   return {width: r.width / window.innerWidth, bottom: r.bottom / window.innerHeight,
@@ -35,15 +35,8 @@ def test_the_projector_runs_the_room(browser, web_server, people, fixed_paper, m
     roster = make_trainees(3)
     session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", roster)
     db.session.commit()
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.on("dialog", lambda dialog: dialog.accept())
-    sign_in(staff, web_server, "J100")
-    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    room_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    room = room_context.new_page()
-    sign_in(room, web_server, "J100")
-    room.goto(f"{web_server.url}/sessions/{session.id}/projector")
+    staff_context, staff = open_dashboard(browser, web_server, session.id)
+    room_context, room = open_projector(browser, web_server, session.id)
     room.wait_for_selector(".huge-code")
 
     # The lobby: names appear as trainees join, masked, with the count against the roster.
@@ -119,10 +112,7 @@ def test_a_question_opens_with_3_2_1_and_the_top_5_can_follow_it(
     staff = staff_context.new_page()
     sign_in(staff, web_server, "J100")
     staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    room_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    room = room_context.new_page()
-    sign_in(room, web_server, "J100")
-    room.goto(f"{web_server.url}/sessions/{session.id}/projector")
+    room_context, room = open_projector(browser, web_server, session.id)
     room.get_by_label("每题结束后显示前 5 名").check()
     (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
     room.wait_for_function("() => document.getElementById('joined-count').textContent === '2'")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server.exams import operations as exams
 from server.extensions import db
-from tests.browser.conftest import join_exam, sign_in
+from tests.browser.conftest import join_exam, open_dashboard, open_projector
 
 
 def test_ranks_and_full_names_as_the_paper_said_when_the_session_was_made(
@@ -18,15 +18,8 @@ def test_ranks_and_full_names_as_the_paper_said_when_the_session_was_made(
     # The paper changes after the session was made: the session keeps its own copy.
     fixed_paper.show_ranks, fixed_paper.name_privacy = False, "number"
     db.session.commit()
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.on("dialog", lambda dialog: dialog.accept())
-    sign_in(staff, web_server, "J100")
-    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    room_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    room = room_context.new_page()
-    sign_in(room, web_server, "J100")
-    room.goto(f"{web_server.url}/sessions/{session.id}/projector")
+    staff_context, staff = open_dashboard(browser, web_server, session.id)
+    room_context, room = open_projector(browser, web_server, session.id)
     room.get_by_label("每题结束后显示前 5 名").check()
     (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
     room.wait_for_function("() => document.getElementById('joined-count').textContent === '2'")
@@ -63,15 +56,8 @@ def test_employee_numbers_only_and_no_rank_for_trainees(browser, web_server, peo
     db.session.commit()
     session = exams.create_session(people["inv_bj"], fixed_paper, "柜员月度测试", "paced", make_trainees(2))
     db.session.commit()
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.on("dialog", lambda dialog: dialog.accept())
-    sign_in(staff, web_server, "J100")
-    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
-    room_context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    room = room_context.new_page()
-    sign_in(room, web_server, "J100")
-    room.goto(f"{web_server.url}/sessions/{session.id}/projector")
+    staff_context, staff = open_dashboard(browser, web_server, session.id)
+    room_context, room = open_projector(browser, web_server, session.id)
     (_ca, a), (_cb, b) = trainees = [join_exam(browser, web_server, f"S00{n}", session.join_code) for n in range(2)]
     room.wait_for_function("() => document.getElementById('joined-count').textContent === '2'")
     assert sorted(room.locator("#joined li").all_text_contents()) == ["S000", "S001"]

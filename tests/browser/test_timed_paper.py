@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from server.exams import operations as exams
 from server.exams.models import Answer, LiveSession, Participant
 from server.extensions import db
-from tests.browser.conftest import PHONE, join_exam, sign_in
+from tests.browser.conftest import PHONE, join_exam, open_dashboard
 
 
 def _question(page, n):
@@ -30,11 +30,7 @@ def test_a_timed_paper_with_answer_card_hand_in_and_progress(browser, web_server
     db.session.commit()
     session = exams.create_session(people["inv_bj"], fixed_paper, "计时测试", "timed", make_trainees(3))
     db.session.commit()  # S002 never comes (缺考)
-    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.on("dialog", lambda dialog: dialog.accept())
-    sign_in(staff, web_server, "J100")
-    staff.goto(f"{web_server.url}/sessions/{session.id}/live")
+    staff_context, staff = open_dashboard(browser, web_server, session.id)
     staff.wait_for_selector("#roster tbody tr >> nth=2")
     (context_a, a) = join_exam(browser, web_server, "S000", session.join_code, PHONE)
     (context_b, b) = join_exam(browser, web_server, "S001", session.join_code, {"width": 1280, "height": 900})
