@@ -21,9 +21,11 @@ wsgi.py also tunes the runtime (the garbage collector's thresholds, gevent's gre
 tracking off); the bare server with the same settings is reported beside it, so a reader can
 tell the settings' share of the gain from the rest.
 
-Two processes: `--processes 2` adds a side "examhall_2_processes": two Examhall processes, one
-per core, on PostgreSQL (LIVE_BENCH_POSTGRES, default the test server; a database
-examhall_bench_live is made afresh) and the Redis message queue (LIVE_BENCH_REDIS), the trainees
+Two processes: `--processes 2` adds a side "examhall_postgres" (one process on PostgreSQL, no
+queue: the same database as the two, so their ratio is the second process's and the queue's
+share alone) and a side "examhall_2_processes": two Examhall processes, one
+per core, on PostgreSQL (LIVE_BENCH_POSTGRES, default the test server; a database per side,
+"<side>_bench", is made afresh) and the Redis message queue (LIVE_BENCH_REDIS), the trainees
 split over both by port (no nginx), the invigilator on the first; its ratios against one
 process and against the bare server are reported beside the others.  On a 2-core machine the
 load generator then shares the cores with the servers.
@@ -76,17 +78,17 @@ def _summary(latencies: list[float]) -> dict:
             "max_ms": round(max(ms), 1) if ms else None}
 
 
-def _postgres_database() -> str:
-    """A fresh PostgreSQL database for the two-process side."""
+def _postgres_database(name: str) -> str:
+    """A fresh PostgreSQL database for a side on PostgreSQL."""
     import sqlalchemy as sa
 
     server = os.environ.get("LIVE_BENCH_POSTGRES", "postgresql+psycopg://127.0.0.1:5432/test")
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS examhall_bench_live"))
-        connection.execute(sa.text("CREATE DATABASE examhall_bench_live"))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return sa.make_url(server).set(database="examhall_bench_live").render_as_string(hide_password=False)
+    return sa.make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def prepare(folder: str, count: int, url: str | None = None) -> tuple[str, int, str, list[str]]:
@@ -174,8 +176,9 @@ class Side:
         self.url = urls[0]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if self.examhall:
+            on_postgres = processes > 1 or self.name == "examhall_postgres"
             db_url, self.session_id, staff_token, tokens = prepare(
-                self.folder, self.count, _postgres_database() if processes > 1 else None)
+                self.folder, self.count, _postgres_database(f"{self.name}_bench") if on_postgres else None)
             env.update({"DATABASE_URL": db_url, "EXAMHALL_INSTANCE_PATH": self.folder, "SECRET_KEY": "bench"})
             if processes > 1:
                 queue = os.environ.get("LIVE_BENCH_REDIS", "redis://127.0.0.1:6379/6")
@@ -304,7 +307,7 @@ class Side:
 
 
 def run(count: int, processes: int = 1) -> dict:
-    sides = "examhall,bare,bare_same_settings" + (",examhall_2_processes" if processes > 1 else "")
+    sides = "examhall,bare,bare_same_settings" + (",examhall_postgres,examhall_2_processes" if processes > 1 else "")
     names = [n for n in os.environ.get("LIVE_BENCH_ONLY", sides).split(",") if n]
     with tempfile.TemporaryDirectory() as folder:
         sides = []
@@ -362,9 +365,15 @@ def main(counts: list[int], processes: int = 1) -> dict:
                                           bare_tuned["answer_burst"]["until_last_ms"]),
             },
         })
-        two = results.get("examhall_2_processes")
+        two, one_pg = results.get("examhall_2_processes"), results.get("examhall_postgres")
         if two:
-            report["runs"][-1].update({"examhall_2_processes_redis_queue": two, "ratios_2_processes": {
+            report["runs"][-1].update({"examhall_2_processes_redis_queue": two, "examhall_postgres": one_pg,
+                                       "ratios_2_processes": {
+                "fanout_p99_vs_1_process_postgres": ratio(two["fanout"]["p99_ms"], one_pg["fanout"]["p99_ms"])
+                if one_pg else None,
+                "burst_until_last_vs_1_process_postgres": ratio(two["answer_burst"]["until_last_ms"],
+                                                                one_pg["answer_burst"]["until_last_ms"])
+                if one_pg else None,
                 "fanout_p99_vs_1_process": ratio(two["fanout"]["p99_ms"], examhall["fanout"]["p99_ms"]),
                 "burst_until_last_vs_1_process": ratio(two["answer_burst"]["until_last_ms"],
                                                        examhall["answer_burst"]["until_last_ms"]),
